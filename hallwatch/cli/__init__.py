@@ -1,0 +1,32 @@
+"""`hallwatch` command line: one Typer app, one sub-app per subsystem (each in its own module)."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+app = typer.Typer(
+    name="hallwatch",
+    help="HallWatch 电子监察与视频监察平台",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Each line wires one subsystem's commands; modules are imported only here.
+    from hallwatch.cli import calendar, db, sim, up, users
+
+    app.add_typer(db.app, name="db")
+    app.add_typer(users.app, name="users")
+    app.add_typer(calendar.app, name="calendar")
+    app.command("sim")(sim.sim_command)
+    up.register(app)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _register()
+    app()
