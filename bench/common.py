@@ -85,8 +85,10 @@ def _met(m: dict[str, object]) -> str:
 
 
 def regenerate() -> None:
-    rows = ["| benchmark | metric | value | unit | baseline | ratio | goal | met | date | note |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| benchmark | metric | value | unit | baseline | ratio | goal | met | date | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for path in sorted(RESULTS.glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         for key, m in doc["metrics"].items():
@@ -96,10 +98,14 @@ def regenerate() -> None:
                 f"{_met(m)} | {doc['date'][:10]} | {m.get('note', '')} |"
             )
     table = "\n".join(rows)
-    text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else (
-        "# Benchmarks\n\nEvery number below comes from `bench/results/*.json`, written by "
-        "`python -m bench NAME` (`./hw bench NAME`). Machine: see each JSON file.\n\n"
-        f"{BEGIN}\n{END}\n"
+    text = (
+        BENCHMARKS_MD.read_text(encoding="utf-8")
+        if BENCHMARKS_MD.exists()
+        else (
+            "# Benchmarks\n\nEvery number below comes from `bench/results/*.json`, written by "
+            "`python -m bench NAME` (`./hw bench NAME`). Machine: see each JSON file.\n\n"
+            f"{BEGIN}\n{END}\n"
+        )
     )
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)

@@ -250,6 +250,7 @@ EVENT_MODELS: dict[EventKind, type[Envelope]] = {
     EventKind.CAMERA_HEALTH: _kind(EventKind.CAMERA_HEALTH, CameraHealthPayload),
 }
 
+
 def _build_adapter() -> TypeAdapter[Any]:
     from functools import reduce
     from operator import or_

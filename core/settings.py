@@ -26,8 +26,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid", frozen=True)
 
-    data_dir: Path = Field(Path("var"), description="where the embedded database, evidence and "
-                           "reports live")
+    data_dir: Path = Field(
+        Path("var"), description="where the embedded database, evidence and reports live"
+    )
     database_url: SecretStr | None = Field(
         None, description="postgresql:// URL of an existing server; unset: embedded PostgreSQL"
     )
@@ -82,9 +83,13 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     known |= {f"{PREFIX}{name.upper()}_FILE" for name in SECRET_FIELDS}
     unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in known)
     if unknown:
-        raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise SettingsError(
+            f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     values: dict[str, object] = {
-        k[len(PREFIX) :].lower(): v for k, v in env.items() if k in known and not k.endswith("_FILE")
+        k[len(PREFIX) :].lower(): v
+        for k, v in env.items()
+        if k in known and not k.endswith("_FILE")
     }
     for name, value in _from_files(env).items():
         if name in values:

@@ -104,7 +104,8 @@ def migrate(url: str) -> list[str]:
                 with conn.transaction():
                     conn.execute(mig.sql)  # type: ignore[arg-type]
                     conn.execute(
-                        "insert into schema_migrations (key, version, checksum) values (%s, %s, %s)",
+                        "insert into schema_migrations (key, version, checksum)"
+                        " values (%s, %s, %s)",
                         (mig.key, mig.version, mig.checksum),
                     )
                 log.info("applied migration %s", mig.key)
@@ -117,8 +118,9 @@ def migrate(url: str) -> list[str]:
 def status(url: str) -> list[tuple[str, bool]]:
     """Every migration this server needs and whether it is applied."""
     with psycopg.connect(url, autocommit=True) as conn:
-        timescale = conn.execute(
-            "select 1 from pg_extension where extname = 'timescaledb'"
-        ).fetchone() is not None
+        timescale = (
+            conn.execute("select 1 from pg_extension where extname = 'timescaledb'").fetchone()
+            is not None
+        )
         seen = applied(conn)
     return [(m.key, m.key in seen) for m in plan(discover(), timescale)]

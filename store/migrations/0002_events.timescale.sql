@@ -17,6 +17,10 @@ from events
 group by 1, 2, 3, 4
 with no data;
 
+-- start_offset => null: the policy's window reaches back to the oldest event. A refresh only
+-- recomputes the buckets that inserts invalidated, so this costs little, and late events
+-- (dead-letter replays, offline sources, backfills) still reach the hourly counts, as they do on
+-- the plain path. With a fixed start_offset (it was '3 days') anything older was never counted.
 select add_continuous_aggregate_policy('events_hourly',
-    start_offset => interval '3 days', end_offset => interval '1 minute',
+    start_offset => null, end_offset => interval '1 minute',
     schedule_interval => interval '5 minutes');

@@ -1,0 +1,25 @@
+"""Pieces every command shares: settings from the environment plus CLI overrides, the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from core.settings import Settings, SettingsError, load_settings
+from store.db import Database
+
+
+def settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+    try:
+        return load_settings(data_dir=str(data_dir) if data_dir else None, **overrides)
+    except SettingsError as exc:
+        typer.secho(f"配置错误 (settings): {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+def database(s: Settings) -> Database:
+    return Database.open(s)
+
+
+DataDir = typer.Option(None, "--data-dir", help="where data lives (default ./var)")
