@@ -26,8 +26,13 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "总览", ":material/dashboard:", ALL),
-    PageSpec("audit.py", "操作日志", ":material/history:", frozenset({Role.ADMIN, Role.SUPERVISOR}),
-             "系统"),
+    PageSpec(
+        "audit.py",
+        "操作日志",
+        ":material/history:",
+        frozenset({Role.ADMIN, Role.SUPERVISOR}),
+        "系统",
+    ),
     PageSpec("users.py", "用户管理", ":material/group:", frozenset({Role.ADMIN}), "系统"),
     PageSpec("logout.py", "退出登录", ":material/logout:", ALL, "账户"),
 )
@@ -39,7 +44,11 @@ def pages_for(user: User | None) -> dict[str, list[st.Page]] | list[st.Page]:
     sections: dict[str, list[st.Page]] = {}
     for spec in PAGES:
         if user.role in spec.roles:
-            page = st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon,
-                           default=spec.file == "home.py")
+            page = st.Page(
+                PAGES_DIR / spec.file,
+                title=spec.title,
+                icon=spec.icon,
+                default=spec.file == "home.py",
+            )
             sections.setdefault(spec.section, []).append(page)
     return sections

@@ -58,6 +58,10 @@ def record(action: str, subject: str | None = None, **detail: Any) -> None:
     user = current_user()
     with pool().connection() as conn:
         audit.write(
-            conn, user.username if user else "anonymous", action, subject,
-            user.region_code if user else None, **detail,
+            conn,
+            user.username if user else "anonymous",
+            action,
+            subject,
+            user.region_code if user else None,
+            **detail,
         )

@@ -356,6 +356,10 @@ class WorkingCalendar:
             base += e - s
         return base
 
+    def day_position(self, d: date, schedule: Schedule = DEFAULT_SCHEDULE) -> int:
+        """The work position at 00:00 of `d` (low level)."""
+        return self._rank(d.toordinal()) * _plan(schedule).day
+
     def at_work_position(self, position: int, schedule: Schedule = DEFAULT_SCHEDULE) -> datetime:
         """The earliest instant whose work position is `position` (in the schedule's zone)."""
         plan = _plan(schedule)

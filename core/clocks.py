@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,9 @@ from core.reference import Schedule
 
 _US_PER_MINUTE = 60_000_000
 _US_PER_DAY = 24 * 60 * _US_PER_MINUTE
+_ONE_US = timedelta(microseconds=1)
+_ONE_DAY = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEVERITY = {AlertLevel.WARNING: 0, AlertLevel.YELLOW: 1, AlertLevel.RED: 2}
 
 
@@ -201,69 +204,73 @@ class Assessment:
 
 @dataclass(frozen=True, slots=True)
 class _Frame:
-    """A clock resolved against a calendar and a schedule: everything is in microseconds."""
+    """A clock resolved against a calendar and a schedule, on a line of *positions*: integer
+    microseconds of counting time (work positions for working clocks, UTC microseconds for
+    elapsed clocks), so that consuming time is subtraction."""
 
-    clock: Clock
-    t0: datetime  # counting start
-    total: int  # budget in counting microseconds
-    day: int  # one "day" of this clock in counting microseconds
-    pauses: tuple[tuple[datetime, datetime | None], ...]  # merged, sorted, clipped to >= t0
-    measure: Callable[[datetime, datetime], int]
-    advance: Callable[[datetime, int], datetime]
+    start: datetime
+    p0: int  # position of the counting start
+    total: int  # budget in microseconds of counting time
+    day: int  # one "day" of this clock in microseconds of counting time
+    pauses: tuple[tuple[int, int | None], ...]  # merged, sorted, clipped to >= p0
+    position: Callable[[datetime], int]
+    instant: Callable[[int], datetime]  # the earliest instant at a position
 
 
-def _merge(pauses: tuple[Pause, ...], t0: datetime) -> tuple[tuple[datetime, datetime | None], ...]:
-    merged: list[tuple[datetime, datetime | None]] = []
-    for p in sorted(pauses, key=lambda p: p.start):
-        if p.end is not None and p.end <= t0:
+def _merge(
+    pauses: tuple[Pause, ...], p0: int, position: Callable[[datetime], int]
+) -> tuple[tuple[int, int | None], ...]:
+    merged: list[tuple[int, int | None]] = []
+    for pause in sorted(pauses, key=lambda p: p.start):
+        end = None if pause.end is None else position(pause.end)
+        if end is not None and end <= p0:
             continue
-        start = max(p.start, t0)
+        start = max(position(pause.start), p0)
         if merged and (merged[-1][1] is None or start <= merged[-1][1]):
             last_start, last_end = merged[-1]
             if last_end is not None:
-                merged[-1] = (last_start, None if p.end is None else max(last_end, p.end))
+                merged[-1] = (last_start, None if end is None else max(last_end, end))
             continue
-        merged.append((start, p.end))
+        merged.append((start, end))
     return tuple(merged)
 
 
 def _frame(clock: Clock, cal: WorkingCalendar, schedule: Schedule) -> _Frame:
-    start, n, unit = clock.start, clock.total.amount, clock.budget.unit
+    start, unit = clock.start, clock.budget.unit
+    n = clock.budget.amount + sum(e.amount for e in clock.extensions)
+    tz = ZoneInfo(schedule.timezone)
     if unit in WORKING_TIME_UNITS:
         day = round(cal.working_minutes_per_day(schedule) * _US_PER_MINUTE)
 
-        def measure(a: datetime, b: datetime) -> int:
-            return cal.work_position(b, schedule) - cal.work_position(a, schedule)
+        def position(t: datetime) -> int:
+            return cal.work_position(t, schedule)
 
-        def advance(t: datetime, us: int) -> datetime:
-            if us == 0:
-                return t
-            return cal.at_work_position(cal.work_position(t, schedule) + us, schedule)
+        def instant(p: int) -> datetime:
+            return cal.at_work_position(p, schedule)
 
-        t0, total = start, n * _US_PER_MINUTE
+        p0, total = position(start), n * _US_PER_MINUTE
         if unit is BudgetUnit.WORKING_DAYS and n >= 1:
-            local_day = start.astimezone(ZoneInfo(schedule.timezone)).date()
-            t0 = cal.opening_time(cal.add_working_days(local_day, 1), schedule)
+            p0 = cal.day_position(start.astimezone(tz).date() + _ONE_DAY, schedule)
             total = n * day
         elif unit is BudgetUnit.WORKING_DAYS:
-            position = cal.work_position(start, schedule)
-            total = (position // day + 1) * day - position
+            total = (p0 // day + 1) * day - p0
     else:
         day = _US_PER_DAY
 
-        def measure(a: datetime, b: datetime) -> int:
-            return (b - a) // timedelta(microseconds=1)
+        def position(t: datetime) -> int:
+            return (t - _EPOCH) // _ONE_US
 
-        def advance(t: datetime, us: int) -> datetime:
-            return t + timedelta(microseconds=us)
+        def instant(p: int) -> datetime:
+            return (_EPOCH + p * _ONE_US).astimezone(tz)
 
-        t0, total = start, n * _US_PER_MINUTE
+        p0, total = position(start), n * _US_PER_MINUTE
         if unit is BudgetUnit.CALENDAR_DAYS:
-            tz = ZoneInfo(schedule.timezone)
             local_day = start.astimezone(tz).date()
-            t0 = _midnight(local_day + timedelta(days=1), tz) if n >= 1 else start
-            total = measure(t0, _midnight(local_day + timedelta(days=n + 1), tz))
-    return _Frame(clock, t0, total, day, _merge(clock.pauses, t0), measure, advance)
+            if n >= 1:
+                p0 = position(_midnight(local_day + _ONE_DAY, tz))
+            total = position(_midnight(local_day + (n + 1) * _ONE_DAY, tz)) - p0
+    pauses = _merge(clock.pauses, p0, position)
+    return _Frame(start, p0, total, day, pauses, position, instant)
 
 
 def _midnight(d: date, tz: ZoneInfo) -> datetime:
@@ -273,32 +280,32 @@ def _midnight(d: date, tz: ZoneInfo) -> datetime:
 def _reach(frame: _Frame, amount: int) -> datetime | None:
     """The earliest instant at which the clock has consumed `amount`; None if frozen before."""
     if amount <= 0:
-        return frame.clock.start
-    t, remaining = frame.t0, amount
+        return frame.start
+    at, remaining = frame.p0, amount
     for pause_start, pause_end in frame.pauses:
-        available = frame.measure(t, pause_start)
-        if available >= remaining:
+        if pause_start - at >= remaining:
             break
-        remaining -= available
+        remaining -= pause_start - at
         if pause_end is None:
             return None
-        t = pause_end
-    return frame.advance(t, remaining)
+        at = pause_end
+    return frame.instant(at + remaining)
 
 
 def _used(frame: _Frame, now: datetime) -> int:
     """Counting microseconds consumed by `now`."""
-    if now <= frame.t0:
+    p = frame.position(now)
+    if p <= frame.p0:
         return 0
-    t, used = frame.t0, 0
+    at, used = frame.p0, 0
     for pause_start, pause_end in frame.pauses:
-        if pause_start >= now:
+        if pause_start >= p:
             break
-        used += frame.measure(t, pause_start)
-        if pause_end is None or pause_end >= now:
+        used += pause_start - at
+        if pause_end is None or pause_end >= p:
             return used
-        t = pause_end
-    return used + frame.measure(t, now)
+        at = pause_end
+    return used + p - at
 
 
 def _threshold_amount(threshold: Threshold, frame: _Frame) -> int:

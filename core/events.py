@@ -192,7 +192,7 @@ def _kind(kind: EventKind, payload: type[BaseModel], *, needs: tuple[str, ...] =
     return create_model(
         name,
         __base__=Envelope,
-        kind=(Literal[kind], Field(description=kind.value)),
+        kind=(Literal[kind], Field(description=kind.value)),  # type: ignore[arg-type]
         payload=(payload, ...),
         **required,
     )
@@ -256,7 +256,7 @@ def _build_adapter() -> TypeAdapter[Any]:
     from operator import or_
 
     union = reduce(or_, EVENT_MODELS.values())
-    return TypeAdapter(Annotated[union, Field(discriminator="kind")])
+    return TypeAdapter(Annotated[union, Field(discriminator="kind")])  # type: ignore[arg-type]
 
 
 _ADAPTER = _build_adapter()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,7 +76,7 @@ def _from_files(env: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read settings from `env` (default: the process environment), then apply `overrides`."""
     env = os.environ if env is None else env
     known = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}

@@ -17,14 +17,25 @@ APP = Path(console.__file__).parent / "app.py"
 
 def command(settings: Settings) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.headless", "true",
-        "--server.address", settings.host,
-        "--server.port", str(settings.console_port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--client.toolbarMode", "viewer",
-        "--theme.base", "light",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.address",
+        settings.host,
+        "--server.port",
+        str(settings.console_port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+        "--theme.base",
+        "light",
     ]
 
 
@@ -49,8 +60,9 @@ def start(settings: Settings, database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command(settings), env=environment(settings, database_url))
 
 
-def wait_for_port(host: str, port: int, timeout: float = 60.0,
-                  proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    host: str, port: int, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

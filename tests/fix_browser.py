@@ -16,16 +16,25 @@ from hallwatch import console_proc
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        pytest.fail("Debian chromium is not installed: apt-get install -y chromium (./hw test does)")
+        pytest.fail(
+            "Debian chromium is not installed: apt-get install -y chromium (./hw test does)"
+        )
     return path
 
 
@@ -52,8 +61,9 @@ def start_console(db_url: str, data_dir: Path, **extra_env: str) -> tuple[subpro
     port = console_proc.free_port()
     settings = load_settings({}, database_url=db_url, data_dir=str(data_dir), console_port=port)
     env = console_proc.environment(settings, db_url) | extra_env
-    proc = subprocess.Popen(console_proc.command(settings), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        console_proc.command(settings), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     console_proc.wait_for_port("127.0.0.1", port, proc=proc)
     return proc, f"http://127.0.0.1:{port}"
 

@@ -13,8 +13,17 @@ with pool().connection() as conn:
     entries = audit.recent(conn, actor=actor.strip() or None, limit=200)
 st.dataframe(
     pd.DataFrame(
-        [{"时间": e.at, "操作人": e.actor, "操作": e.action, "对象": e.subject,
-          "区划": e.region_code, "详情": e.detail} for e in entries]
+        [
+            {
+                "时间": e.at,
+                "操作人": e.actor,
+                "操作": e.action,
+                "对象": e.subject,
+                "区划": e.region_code,
+                "详情": e.detail,
+            }
+            for e in entries
+        ]
     ),
     hide_index=True,
     use_container_width=True,

@@ -31,5 +31,7 @@ else:
             c[0].metric("区划", r.region_name)
             c[1].metric("部门 / 窗口", f"{r.departments} / {r.windows}")
             c[2].metric("今日事件", r.events_today)
-            last = r.last_event_at.astimezone(TZ).strftime("%m-%d %H:%M") if r.last_event_at else "—"
+            last = (
+                r.last_event_at.astimezone(TZ).strftime("%m-%d %H:%M") if r.last_event_at else "—"
+            )
             c[3].metric("最近事件", last)

@@ -16,8 +16,12 @@ with st.form("login", border=True):
 if submitted:
     with pool().connection() as conn:
         user = users.authenticate(conn, username.strip(), password)
-        audit.write(conn, username.strip() or "(空)", "login" if user else "login.failed",
-                    region_code=user.region_code if user else None)
+        audit.write(
+            conn,
+            username.strip() or "(空)",
+            "login" if user else "login.failed",
+            region_code=user.region_code if user else None,
+        )
     if user is None:
         st.error("用户名或密码错误")
     else:

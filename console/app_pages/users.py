@@ -16,8 +16,17 @@ with pool().connection() as conn:
 
 st.dataframe(
     pd.DataFrame(
-        [{"用户名": u.username, "姓名": u.display_name, "角色": ROLE_LABELS[u.role],
-          "区划": u.region_code, "部门": u.department_code, "启用": u.active} for u in people]
+        [
+            {
+                "用户名": u.username,
+                "姓名": u.display_name,
+                "角色": ROLE_LABELS[u.role],
+                "区划": u.region_code,
+                "部门": u.department_code,
+                "启用": u.active,
+            }
+            for u in people
+        ]
     ),
     hide_index=True,
     use_container_width=True,
@@ -29,15 +38,25 @@ with st.form("add_user", clear_on_submit=True):
     username = c1.text_input("用户名")
     display = c2.text_input("姓名")
     role = c1.selectbox("角色", list(Role), format_func=lambda r: ROLE_LABELS[r])
-    region = c2.selectbox("管辖区划", [r.code for r in regions],
-                          format_func=lambda c: f"{c} {next(r.name for r in regions if r.code == c)}")
+    region = c2.selectbox(
+        "管辖区划",
+        [r.code for r in regions],
+        format_func=lambda c: f"{c} {next(r.name for r in regions if r.code == c)}",
+    )
     department = c1.text_input("部门编码（部门联络员必填）")
     password = c2.text_input("初始密码", type="password")
     if st.form_submit_button("创建", type="primary"):
         try:
             with pool().connection() as conn:
-                users.add(conn, username.strip(), password, role, region, display.strip() or None,
-                          department.strip() or None)
+                users.add(
+                    conn,
+                    username.strip(),
+                    password,
+                    role,
+                    region,
+                    display.strip() or None,
+                    department.strip() or None,
+                )
         except users.UserError as exc:
             st.error(f"不能创建用户：{exc}")
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -10,7 +11,7 @@ from core.settings import Settings, SettingsError, load_settings
 from store.db import Database
 
 
-def settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+def settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     try:
         return load_settings(data_dir=str(data_dir) if data_dir else None, **overrides)
     except SettingsError as exc:

@@ -47,7 +47,7 @@ def up(
         proc.terminate()
         try:
             proc.wait(10)
-        except Exception:  # noqa: BLE001 - last resort on shutdown
+        except Exception:
             proc.kill()
         services.stop()
 

@@ -44,5 +44,6 @@ def list_users(data_dir: Path | None = DataDir) -> None:
     with db.connect() as conn:
         for u in users.list_all(conn):
             state = "" if u.active else " (停用)"
-            typer.echo(f"{u.username:16s} {ROLE_LABELS[u.role]:8s} {u.region_code} {u.display_name}"
-                       f"{state}")
+            typer.echo(
+                f"{u.username:16s} {ROLE_LABELS[u.role]:8s} {u.region_code} {u.display_name}{state}"
+            )

@@ -116,6 +116,7 @@ def _parents_first(regions: tuple[Region, ...]) -> list[Region]:
 
 
 def _read(conn: Connection[Any], cls: type, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cur: Any
     with conn.cursor(row_factory=class_row(cls)) as cur:
         return cur.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
