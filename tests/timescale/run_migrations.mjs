@@ -610,7 +610,7 @@ async function main() {
         select version() as postgres, extversion as timescaledb, current_setting('timescaledb.license') as license
         from pg_extension where extname = 'timescaledb'`);
     const pkg = JSON.parse(readFileSync(resolve(HERE, 'node_modules', '@unni-craftsman', 'pglite', 'package.json'), 'utf8'));
-    report.pglite = { package: `${pkg.name}@${pkg.version}`, ...info };
+    report.pglite = { package: `${pkg.name}@${pkg.version}`, node: process.version, ...info };
     log(`PGlite up in ${report.timings_ms.boot} ms: TimescaleDB ${info.timescaledb}, license ${info.license}`);
   } catch (err) {
     report.errors.push({ step: 'boot', ...errorInfo(err) });
