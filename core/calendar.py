@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from holidays import HolidayBase, country_holidays
 
+from core.regions import region_prefix
 from core.reference import Schedule
 
 FIRST_OFFICIAL_YEAR = 2004
@@ -48,7 +49,6 @@ MAKEUP_WORKDAY_NAME = "调休上班"
 HOLIDAY_LANGUAGE = "zh_CN"  # holiday names as the console shows them (元旦, 春节, 国庆节（补假）…)
 DEFAULT_SCHEDULE = Schedule()
 _US_PER_MINUTE = 60_000_000
-_REGION_SEGMENTS = (2, 2, 2, 3, 3)  # 省 市 县 乡 村 digits of a 行政区划代码
 
 
 class DaySource(StrEnum):
@@ -77,25 +77,6 @@ class Override:
 
     def __post_init__(self) -> None:
         region_prefix(self.region_code)  # validates
-
-
-def region_prefix(region_code: str) -> str:
-    """The prefix that names a region's subtree: 610000 → '61', 610800 → '6108', 610802 → '610802',
-    610802001000 → '610802001'; '' (national) → ''."""
-    if region_code == "":
-        return ""
-    if not region_code.isdigit() or len(region_code) not in (6, 9, 12):
-        raise ValueError(f"region_code must be 6, 9 or 12 digits, got {region_code!r}")
-    segments: list[str] = []
-    at = 0
-    for width in _REGION_SEGMENTS:
-        if at >= len(region_code):
-            break
-        segments.append(region_code[at : at + width])
-        at += width
-    while segments and set(segments[-1]) == {"0"}:
-        segments.pop()
-    return "".join(segments)
 
 
 def applies_to(override_region: str, region_code: str) -> bool:

@@ -25,9 +25,10 @@ How a clock counts, precisely:
 Warning levels. A `Threshold` is reached when the anchor clock (this clock, "promised", or the
 case's legal clock, "legal") has consumed `fraction × budget + days × day + minutes`, where a day
 is one working day of opening time for working clocks and 24 h for elapsed clocks. A threshold at
-or below zero is reached at the anchor clock's start. A level is *reached* at its due time
-(inclusive), which keeps `level_at` and `next_fire_at` consistent for an engine that wakes at
-`next_fire_at` and asks `level_at`.
+or below zero counts back from the counting start on the same line, but is never before the
+clock's start: "1 working day before" a 1-working-day promise is the close of the starting day.
+A level is *reached* at its due time (inclusive), which keeps `level_at` and `next_fire_at`
+consistent for an engine that wakes at `next_fire_at` and asks `level_at`.
 """
 
 from __future__ import annotations
@@ -279,8 +280,8 @@ def _midnight(d: date, tz: ZoneInfo) -> datetime:
 
 def _reach(frame: _Frame, amount: int) -> datetime | None:
     """The earliest instant at which the clock has consumed `amount`; None if frozen before."""
-    if amount <= 0:
-        return frame.start
+    if amount <= 0:  # before the counting start: back along the same line, not before start
+        return max(frame.start, frame.instant(frame.p0 + amount))
     at, remaining = frame.p0, amount
     for pause_start, pause_end in frame.pauses:
         if pause_start - at >= remaining:

@@ -48,8 +48,8 @@ class CaseRun:
         self.kw = {"department": svc.department_code, "window": svc.window_code, "case_no": self.case_no, "staff": svc.staff_id}
         self.span = svc.end - svc.start
 
-    def emit(self, kind: EventKind, t: int, payload: dict) -> None:
-        self.ctx.em.emit(kind, t, self.case_no, payload, **self.kw)
+    def emit(self, kind: EventKind, t: int, payload: dict, key: str = "") -> None:
+        self.ctx.em.emit(kind, t, f"{self.case_no}{key}", payload, **self.kw)
 
     def truth(self, kind: TruthKind, start: int, end: int | None, **detail) -> None:
         c = self.ctx
@@ -114,9 +114,10 @@ class CaseRun:
 
     def ask(self, t_req: int, n: int, days: int) -> int:
         materials = self.rng.sample(names.SUPPLEMENT_MATERIALS, self.rng.randint(1, 3))
-        self.emit(EventKind.CASE_SUPPLEMENT_REQUESTED, t_req, {"materials": materials, "notice_no": f"BZ{self.case_no}-{n}"})
+        notice = {"materials": materials, "notice_no": f"BZ{self.case_no}-{n}"}
+        self.emit(EventKind.CASE_SUPPLEMENT_REQUESTED, t_req, notice, key=f"|{n}")
         t_recv = self.ctx.working_time(self.ctx.cal.add_working_days(clock.local_date(t_req), days))
-        self.emit(EventKind.CASE_SUPPLEMENT_RECEIVED, t_recv, {"complete": True})
+        self.emit(EventKind.CASE_SUPPLEMENT_RECEIVED, t_recv, {"complete": True}, key=f"|{n}")
         return t_recv
 
     def net_days(self, ck: Clock) -> int:
@@ -159,12 +160,15 @@ class CaseRun:
         self.emit(EventKind.CASE_SPECIAL_PROCEDURE_ENDED, ctx.working_time(end_day), payload)
 
     def steps(self, start: int, done: int) -> None:
+        """承办, 审核, 批准 between acceptance and completion, in opening hours where possible."""
+        last = start
         for i, step in enumerate((Step.UNDERTAKE, Step.REVIEW, Step.APPROVE)):
             for j, kind in enumerate((EventKind.CASE_STEP_STARTED, EventKind.CASE_STEP_COMPLETED)):
                 k = 2 * i + j
                 raw = start + (done - start) * (1 + 2 * k) // 13
-                t = min(self.ctx.snap(raw), done - (6 - k) * 5)
-                self.emit(kind, max(t, start + k + 1), {"step": step.value, "handler": self.svc.staff_id})
+                last = max(min(self.ctx.snap(raw), done - (6 - k) * 5), last + 1)
+                payload = {"step": step.value, "handler": self.svc.staff_id}
+                self.emit(kind, last, payload, key=f"|{step.value}")
 
     def complete(self, done: int) -> None:
         rng, tr = self.rng, self.ctx.cfg.traffic

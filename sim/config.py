@@ -51,7 +51,7 @@ class TrafficConfig(_Cfg):
     returned_share: float = Field(default=0.03, ge=0, le=1, description="办结 as 退回")
     rated_share: float = Field(default=0.6, ge=0, le=1, description="评议率 (others unrated)")
     score_weights: tuple[float, float, float, float, float] = Field(
-        default=(0.86, 0.125, 0.007, 0.005, 0.003),
+        default=(0.87, 0.118, 0.006, 0.004, 0.002),
         description="评价 1 非常满意 … 5 非常不满意",
     )
     short_absences_per_day: float = Field(default=3.0, ge=0, description="harmless 离座 (<15 min)")

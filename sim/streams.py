@@ -112,7 +112,7 @@ def _service_length(ctx: DayContext, matter: Matter) -> int:
 def complaints(ctx: DayContext, depts: list[DeptModel], spikes: list[Spike]) -> None:
     """The Poisson baseline per department plus the planted spikes."""
     a, b = ctx.sessions[0][0] - 30 * MIN, ctx.sessions[-1][1] + 30 * MIN
-    per_case = ctx.cfg.targets.complaints_per_1000 / 1000
+    per_case = baseline_complaint_rate(ctx, depts)
     number = 0
     for dept in depts:
         for _ in range(poisson(ctx.rng, per_case * expected_daily(ctx, dept))):
@@ -128,6 +128,15 @@ def complaints(ctx: DayContext, depts: list[DeptModel], spikes: list[Spike]) -> 
             _complaint(ctx, dept.code, ctx.rng.randrange(spike.start, spike.end), number)
         detail = {"count": count, "baseline_2h": round(baseline, 4)}
         ctx.truth.append(TruthItem(TruthKind.COMPLAINT_SPIKE, spike.start, spike.end, ctx.center_code, dept.code, detail=detail))
+
+
+def baseline_complaint_rate(ctx: DayContext, depts: list[DeptModel]) -> float:
+    """Complaints per case outside spikes, so that baseline plus planted spikes meet the target."""
+    v = ctx.cfg.violations
+    cases = sum(expected_daily(ctx, d) for d in depts) or 1.0
+    planted = v.spike / 2 * v.spike_min_count / cases
+    target = ctx.cfg.targets.complaints_per_1000 / 1000
+    return max(0.25 * target, target - planted)
 
 
 def _complaint(ctx: DayContext, dept: str, t: int, number: int) -> None:

@@ -17,13 +17,14 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each line wires one subsystem's commands; modules are imported only here.
-    from hallwatch.cli import calendar, db, sim, up, users
+    from hallwatch.cli import calendar, db, edge, sim, up, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="users")
     app.add_typer(calendar.app, name="calendar")
     app.command("sim")(sim.sim_command)
     up.register(app)
+    app.add_typer(edge.app, name="edge")
 
 
 def main() -> None:

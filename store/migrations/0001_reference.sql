@@ -8,15 +8,18 @@ create table regions (
     parent_code text references regions (code)
 );
 
--- region_prefix('610000') = '61', ('610800') = '6108', ('610802') = '610802':
--- every row of a region's subtree has a region_code starting with its prefix.
+-- region_prefix('610000') = '61', ('610800') = '6108', ('610802') = '610802',
+-- ('610802001000') = '610802001': the code's 省/市/县/乡/村 segments (2, 2, 2, 3, 3 digits) with
+-- trailing all-zero segments dropped. Every row of a region's subtree has a region_code starting
+-- with its prefix. Same rule as core.regions.region_prefix.
 create function region_prefix(code text) returns text
     language sql immutable parallel safe
     return case
-        when length(code) > 6 then regexp_replace(code, '(000)+$', '')
-        when code like '__0000' then left(code, 2)
-        when code like '____00' then left(code, 4)
-        else code end;
+        when length(code) = 12 and substr(code, 10, 3) <> '000' then code
+        when length(code) >= 9 and substr(code, 7, 3) <> '000' then left(code, 9)
+        when substr(code, 5, 2) <> '00' then left(code, 6)
+        when substr(code, 3, 2) <> '00' then left(code, 4)
+        else left(code, 2) end;
 
 create table centers (
     code        text primary key,

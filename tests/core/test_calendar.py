@@ -19,9 +19,9 @@ from core.calendar import (
     WorkingCalendar,
     newest_official_year,
     official_calendar,
-    region_prefix,
     seed_days,
 )
+from core.regions import region_prefix
 from core.reference import Schedule, Session
 
 CAL = official_calendar()

@@ -161,7 +161,7 @@ def test_an_open_pause_freezes_the_clock() -> None:
     assert due_at(clock) is None
     frozen = time_left(clock, at(2026, 3, 10, 10))
     assert frozen.paused and frozen.due is None
-    assert frozen.minutes_left == time_left(clock, at(2026, 3, 30, 10)).minutes_left == 14 * 480
+    assert frozen.minutes_left == time_left(clock, at(2026, 3, 30, 10)).minutes_left == 14 * 420
     assert next_fire_at(clock, at(2026, 3, 10)) is None
     assert level_at(clock, at(2026, 3, 10)) is None
 
@@ -178,7 +178,7 @@ def test_a_level_reached_before_an_open_pause_stays_reached() -> None:
 def test_time_left_counts_working_minutes_and_the_share_used() -> None:
     # By 1 March: 2/14 (make-up Saturday), 2/24–2/27, 2/28 (make-up Saturday) = 6 of 20 days.
     left = time_left(PROMISED, at(2026, 3, 1, 10))
-    assert left.minutes_left == 14 * 480
+    assert left.minutes_left == 14 * 420  # 7 h a day: 9:00–12:00, 13:30–17:30
     assert left.fraction_used == pytest.approx(0.3)
     assert not left.paused and not left.provisional
 
@@ -206,10 +206,10 @@ def test_yulin_goes_yellow_at_ninety_percent_and_red_past_the_promise() -> None:
 
 
 def test_one_day_warns_one_working_day_before_the_promise() -> None:
-    clock = Clock(at(2026, 9, 25, 10), working_days(3), ONE_DAY)
-    # Counted days: 9/27 (make-up Sunday)… the 3rd working day after 9/25 is 9/29 (9/28 Mon).
-    assert due_at(clock) == at(2026, 9, 29, 17, 30)
-    assert level_due_times(clock) == {W: at(2026, 9, 28, 17, 30), R: at(2026, 9, 29, 17, 30)}
+    clock = Clock(at(2026, 9, 24, 10), working_days(3), ONE_DAY)
+    # Not counted: 9/24 (start), 9/25 (中秋节), the weekend. Counted: 9/28, 9/29, 9/30.
+    assert due_at(clock) == at(2026, 9, 30, 17, 30)
+    assert level_due_times(clock) == {W: at(2026, 9, 29, 17, 30), R: at(2026, 9, 30, 17, 30)}
 
 
 def test_vendor_uses_both_the_promised_and_the_legal_clock() -> None:
@@ -226,6 +226,11 @@ def test_vendor_uses_both_the_promised_and_the_legal_clock() -> None:
 def test_a_threshold_before_the_start_is_due_at_the_start() -> None:
     clock = Clock(at(2026, 9, 30, 10), working_days(1), VENDOR)
     assert level_due_times(clock)[W] == at(2026, 9, 30, 10)
+
+
+def test_one_working_day_before_a_one_day_promise_is_the_close_of_the_starting_day() -> None:
+    clock = Clock(at(2026, 9, 29, 10), working_days(1), ONE_DAY)
+    assert level_due_times(clock) == {W: at(2026, 9, 29, 17, 30), R: at(2026, 9, 30, 17, 30)}
 
 
 def test_presets_are_selectable_by_name() -> None:
@@ -365,7 +370,6 @@ def test_time_used_plus_time_left_is_the_budget_and_hits_zero_at_the_due_time(
     due = due_at(clock)
     assert due is not None
     assert time_left(clock, due).minutes_left == 0
-    left = time_left(clock, start + timedelta(minutes=later))
-    assert (left.minutes_left <= 0) == (
-        start + timedelta(minutes=later) >= due or left.minutes_left == 0
-    )
+    now = start + timedelta(minutes=later)
+    left = time_left(clock, now)
+    assert (left.minutes_left <= 0) == (now >= due)
