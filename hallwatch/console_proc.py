@@ -57,7 +57,10 @@ def environment(settings: Settings, database_url: str) -> dict[str, str]:
 
 
 def start(settings: Settings, database_url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command(settings), env=environment(settings, database_url))
+    """Start the console; its own banner is dropped (`hallwatch up` prints ours), errors shown."""
+    return subprocess.Popen(
+        command(settings), env=environment(settings, database_url), stdout=subprocess.DEVNULL
+    )
 
 
 def wait_for_port(

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION_START
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -62,20 +63,28 @@ def _page_setup(d: DocxDocument, fonts: FontSet) -> None:
     section.left_margin, section.right_margin = Mm(layout.BINDING_MM), Mm(layout.OUTER_MM)
     section.header_distance = Mm(15)
     section.footer_distance = Mm(layout.BOTTOM_MM - 7 - 6)
-    settings = d.settings.element
-    settings.append(OxmlElement("w:mirrorMargins"))  # 订口 inside on even pages too
+    # 订口 inside on even pages too (w:mirrorMargins sits before these in CT_Settings)
+    _insert_before(d.settings.element, OxmlElement("w:mirrorMargins"), _SETTINGS_AFTER)
     d.settings.odd_and_even_pages_header_footer = True
-    grid = section._sectPr.find(qn("w:docGrid")) or OxmlElement("w:docGrid")
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(round(layout.LINE_PITCH_PT * 20)))
-    section._sectPr.append(grid)
     normal = d.styles["Normal"]
     set_font(normal, fonts.body, layout.BODY_PT)
     pf = normal.paragraph_format
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = Pt(layout.LINE_PITCH_PT)
     pf.space_before = pf.space_after = Pt(0)
-    _page_number(section.footer.add_paragraph() if not section.footer.paragraphs else section.footer.paragraphs[0], fonts, "right")
+    _page_number(
+        section.footer.add_paragraph()
+        if not section.footer.paragraphs
+        else section.footer.paragraphs[0],
+        fonts,
+        "right",
+    )
     even = section.even_page_footer
     _page_number(even.paragraphs[0] if even.paragraphs else even.add_paragraph(), fonts, "left")
 
@@ -143,16 +152,34 @@ def _border(p: DocxParagraph, side: str, color: str, *, eighths: int, space_pt: 
     borders = ppr.find(qn("w:pBdr"))
     if borders is None:
         borders = OxmlElement("w:pBdr")
-        ppr.append(borders)
+        _put(ppr, borders)
     edge = OxmlElement(f"w:{side}")
-    for key, value in (("val", "single"), ("sz", str(eighths)), ("space", str(space_pt)), ("color", color)):
+    for key, value in (
+        ("val", "single"),
+        ("sz", str(eighths)),
+        ("space", str(space_pt)),
+        ("color", color),
+    ):
         edge.set(qn(f"w:{key}"), value)
-    borders.append(edge)
+    # CT_PBdr order: top, left, bottom, right, between, bar
+    later = {
+        "top": ("w:left", "w:bottom", "w:right", "w:between", "w:bar"),
+        "bottom": ("w:right", "w:between", "w:bar"),
+    }
+    _insert_before(borders, edge, later[side])
 
 
 def _main(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
     title = "\n".join(layout.title_lines(doc.title))
-    t = _para(d, title, fonts.title, layout.TITLE_PT, align="center", before_lines=2, bold=fonts.title_bold)
+    t = _para(
+        d,
+        title,
+        fonts.title,
+        layout.TITLE_PT,
+        align="center",
+        before_lines=2,
+        bold=fonts.title_bold,
+    )
     t.paragraph_format.line_spacing = Pt(35)
     _para(d, f"{doc.addressee}：", fonts.body, before_lines=1)
     for item in doc.body:
@@ -162,7 +189,12 @@ def _main(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
     for i, name in enumerate(doc.attachments):
         many = len(doc.attachments) > 1
         label = "附件：" if i == 0 else ""
-        p = _para(d, f"{label}{f'{i + 1}.' if many else ''}{name}", fonts.body, before_lines=1 if i == 0 else 0)
+        p = _para(
+            d,
+            f"{label}{f'{i + 1}.' if many else ''}{name}",
+            fonts.body,
+            before_lines=1 if i == 0 else 0,
+        )
         _indent_chars(p, left=5, hanging=3 if i == 0 else 0)
     sig_pad, date_pad = layout.signature_padding(doc.signature, cn_date(doc.date))
     sig = _para(d, doc.signature, fonts.body, align="right", before_lines=1)
@@ -171,10 +203,11 @@ def _main(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
     date.paragraph_format.right_indent = Pt(date_pad * layout.BODY_PT)
 
 
-def _indent_chars(p: DocxParagraph, *, first_line: int = 0, left: int = 0, hanging: int = 0) -> None:
+def _indent_chars(
+    p: DocxParagraph, *, first_line: int = 0, left: int = 0, hanging: int = 0
+) -> None:
     """Indents in characters (w:firstLineChars etc., hundredths of a character) and points."""
-    ppr = p._p.get_or_add_pPr()
-    ind = OxmlElement("w:ind")
+    ind = p._p.get_or_add_pPr().get_or_add_ind()
     if left:
         ind.set(qn("w:leftChars"), str(left * 100))
         ind.set(qn("w:left"), str(round(left * layout.BODY_PT * 20)))
@@ -184,14 +217,14 @@ def _indent_chars(p: DocxParagraph, *, first_line: int = 0, left: int = 0, hangi
     if hanging:
         ind.set(qn("w:hangingChars"), str(hanging * 100))
         ind.set(qn("w:hanging"), str(round(hanging * layout.BODY_PT * 20)))
-    ppr.append(ind)
 
 
 def _appendix(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
     label = _para(d, "附件", fonts.hei, align="left")
-    label.runs[0].add_break(WD_BREAK.PAGE) if False else None
-    label.paragraph_format.page_break_before = True
-    t = _para(d, doc.appendix_title, fonts.title, layout.TITLE_PT, align="center", bold=fonts.title_bold)
+    label.paragraph_format.page_break_before = True  # 附件另面编排
+    t = _para(
+        d, doc.appendix_title, fonts.title, layout.TITLE_PT, align="center", bold=fonts.title_bold
+    )
     t.paragraph_format.line_spacing = Pt(35)
     if doc.timeline:
         table = d.add_table(rows=1, cols=2)
@@ -243,7 +276,6 @@ def _banji(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
 
 
 def _frame_at_bottom(p: DocxParagraph) -> None:
-    ppr = p._p.get_or_add_pPr()
     frame = OxmlElement("w:framePr")
     for key, value in (
         ("w", str(round(layout.BLOCK_W_MM / 25.4 * 1440))),
@@ -254,4 +286,91 @@ def _frame_at_bottom(p: DocxParagraph) -> None:
         ("wrap", "notBeside"),
     ):
         frame.set(qn(f"w:{key}"), value)
-    ppr.insert(0, frame)
+    _put(p._p.get_or_add_pPr(), frame)
+
+
+# Element order of w:pPr (CT_PPr) and the CT_Settings elements after w:mirrorMargins: Word
+# refuses a document whose elements are out of schema order.
+_PPR_ORDER = [
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+]
+_SETTINGS_AFTER = tuple(
+    f"w:{n}"
+    for n in [
+        "alignBordersAndEdges",
+        "bordersDoNotSurroundHeader",
+        "bordersDoNotSurroundFooter",
+        "gutterAtTop",
+        "hideSpellingErrors",
+        "hideGrammaticalErrors",
+        "activeWritingStyle",
+        "proofState",
+        "formsDesign",
+        "attachedTemplate",
+        "linkStyles",
+        "stylePaneFormatFilter",
+        "stylePaneSortMethod",
+        "documentType",
+        "mailMerge",
+        "revisionView",
+        "trackRevisions",
+        "doNotTrackMoves",
+        "doNotTrackFormatting",
+        "documentProtection",
+        "autoFormatOverride",
+        "styleLockTheme",
+        "styleLockQFSet",
+        "defaultTabStop",
+    ]
+)
+
+
+def _put(ppr: object, el: object) -> None:
+    """Insert `el` into a w:pPr at its schema position."""
+    name = el.tag.rsplit("}", 1)[1]  # type: ignore[attr-defined]
+    later = _PPR_ORDER[_PPR_ORDER.index(name) + 1 :]
+    _insert_before(ppr, el, [f"w:{n}" for n in later])
+
+
+def _insert_before(parent: object, el: object, later: Sequence[str]) -> None:
+    """Insert `el` before the first child named in `later` (schema order), else append."""
+    for child in parent:  # type: ignore[attr-defined]
+        if child.tag in {qn(name) for name in later}:
+            child.addprevious(el)
+            return
+    parent.append(el)  # type: ignore[attr-defined]

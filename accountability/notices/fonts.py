@@ -80,7 +80,9 @@ def pdf_fonts(official: bool, installed: frozenset[str] | None = None) -> FontSe
         if name in have:
             chosen[role] = name
         else:
-            log.warning("official font %s is not installed; the PDF uses %s", name, getattr(FREE, role))
+            log.warning(
+                "official font %s is not installed; the PDF uses %s", name, getattr(FREE, role)
+            )
             chosen[role] = getattr(FREE, role)
     return replace(FREE, **chosen, title_bold=chosen["title"] == FREE.title)
 

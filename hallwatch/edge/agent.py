@@ -89,8 +89,9 @@ class EdgeAgent:
     async def run(self, stopping: asyncio.Event) -> None:
         c = self.config
         if c.local_url is None:
+            # started from this (the main) thread: the server is told to end when it ends
             self.server = NatsServer(c.buffer_dir / "jetstream", port=c.local_port, host=c.host)
-            await asyncio.to_thread(self.server.start)
+            self.server.start()
         url = c.local_url or self.server.url  # type: ignore[union-attr]
         local = await nats.connect(url, name=f"hallwatch-edge {c.center}", max_reconnect_attempts=-1)
         try:
@@ -110,7 +111,7 @@ class EdgeAgent:
         finally:
             await local.close()
             if self.server is not None:
-                await asyncio.to_thread(self.server.stop)
+                self.server.stop()
 
     async def _watch_buffer(self, js: JetStreamContext, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
