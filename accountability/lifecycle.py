@@ -5,9 +5,9 @@ returned `Transition` as a history row and then acts on it.
     draft ──issue──▶ issued ──await_reply──▶ awaiting_reply ──reply──▶ replied ──verify──▶ closed
                        │  └─close (no reply needed)─▶ closed     ▲            │
                        │                                          └return_reply┘
-    issued / awaiting_reply ──appeal──▶ appealed ──revoke──▶ revoked
-                                          │ ├─reject_appeal─▶ awaiting_reply (or closed)
-                                          │ └─escalate──▶ escalated ──revoke / reject_appeal──▶ …
+    issued / awaiting_reply ──appeal (liaison)──▶ appealed ──revoke (supervisor)──▶ revoked
+                      appealed ──reject_appeal (supervisor)──▶ awaiting_reply (or closed)
+                      appealed ──escalate (supervisor)──▶ escalated ──revoke / reject (leader)──▶ …
     any state but deleted ──delete (reason)──▶ deleted
 """
 
@@ -86,7 +86,11 @@ ACTION_LABELS = {
 SYSTEM = None  # the `role` of steps the service takes by itself
 _S, _L, _LD, _A = Role.SUPERVISOR, Role.LIAISON, Role.LEADER, Role.ADMIN
 _APPEALABLE = frozenset({CaseState.ISSUED, CaseState.AWAITING_REPLY})
-_UNDER_APPEAL = frozenset({CaseState.APPEALED, CaseState.ESCALATED})
+# Who decides an appeal: the supervisor, or the leader once the supervisor escalated it.
+_DECIDERS = (
+    (CaseState.APPEALED, Role.SUPERVISOR, "supervisor"),
+    (CaseState.ESCALATED, Role.LEADER, "leader"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,31 +178,40 @@ RULES: tuple[Rule, ...] = (
         {_L},
         needs_reason=True,
     ),
-    _rule(
-        "the appeal is upheld",
-        Action.REVOKE,
-        _UNDER_APPEAL,
-        CaseState.REVOKED,
-        {_S, _LD},
-        needs_reason=True,
+    *(
+        _rule(
+            f"the appeal is upheld by the {who}",
+            Action.REVOKE,
+            {state},
+            CaseState.REVOKED,
+            {role},
+            needs_reason=True,
+        )
+        for state, role, who in _DECIDERS
     ),
-    _rule(
-        "the appeal is rejected: the reply is still due",
-        Action.REJECT_APPEAL,
-        _UNDER_APPEAL,
-        CaseState.AWAITING_REPLY,
-        {_S, _LD},
-        needs_reason=True,
-        reply_required=True,
+    *(
+        _rule(
+            f"the {who} rejects the appeal: the reply is still due",
+            Action.REJECT_APPEAL,
+            {state},
+            CaseState.AWAITING_REPLY,
+            {role},
+            needs_reason=True,
+            reply_required=True,
+        )
+        for state, role, who in _DECIDERS
     ),
-    _rule(
-        "the appeal is rejected: the measure stands",
-        Action.REJECT_APPEAL,
-        _UNDER_APPEAL,
-        CaseState.CLOSED,
-        {_S, _LD},
-        needs_reason=True,
-        reply_required=False,
+    *(
+        _rule(
+            f"the {who} rejects the appeal: the measure stands",
+            Action.REJECT_APPEAL,
+            {state},
+            CaseState.CLOSED,
+            {role},
+            needs_reason=True,
+            reply_required=False,
+        )
+        for state, role, who in _DECIDERS
     ),
     _rule(
         "the supervisor escalates the appeal to the leader",

@@ -405,7 +405,7 @@ def _late_supplement(
 def _late_extension(
     case: CaseTimeline, matter: MatterInfo | None, calendar: WorkingCalendar, schedule: Schedule
 ) -> list[Outcome]:
-    if matter is None:
+    if matter is None or case.first(EventKind.CASE_EXTENDED) is None:
         return []
     policy = WarningPolicy(name="deadline", thresholds=(Threshold(level=R),))
     clocks = case_clocks(case, matter, policy, calendar, schedule)
@@ -425,17 +425,25 @@ def _late_extension(
 
 
 def queue_evaluation(
-    tickets: list[Ticket], now: datetime, params: RuleParams = RuleParams()
+    tickets: list[Ticket],
+    now: datetime,
+    params: RuleParams = RuleParams(),
+    tz: ZoneInfo = ZoneInfo("Asia/Shanghai"),
 ) -> Evaluation:
     """Queue (rule family 6): a ticket waiting too long; too many waiting for one window (or, for
-    tickets issued to a department, for its queue)."""
+    tickets issued to a department, for its queue). Tickets live for the day they were issued:
+    one never called (the applicant left at closing) stops counting at midnight."""
     wait = timedelta(minutes=params.queue_wait_minutes)
     out: list[Outcome] = []
     nxt: list[datetime] = []
     waiting: dict[str, list[Ticket]] = {}
+    today = now.astimezone(tz).date()
     for t in tickets:
         if t.called_at is not None and t.called_at <= now:
             out.append(Clear(Rule.QUEUE_LONG_WAIT, t.key, "已叫号"))
+            continue
+        if t.issued_at.astimezone(tz).date() != today:
+            out.append(Clear(Rule.QUEUE_LONG_WAIT, t.key, "当日已结束"))
             continue
         queue = t.place.window_code or t.place.department_code or t.place.center_code
         waiting.setdefault(queue, []).append(t)

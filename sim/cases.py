@@ -45,7 +45,12 @@ class CaseRun:
     def __init__(self, ctx: DayContext, svc: Service, number: int, flags: Flags) -> None:
         self.ctx, self.svc, self.flags, self.rng = ctx, svc, flags, ctx.rng
         self.case_no = f"{ctx.region_code}{ctx.day:%Y%m%d}{number:05d}"
-        self.kw = {"department": svc.department_code, "window": svc.window_code, "case_no": self.case_no, "staff": svc.staff_id}
+        self.kw = {
+            "department": svc.department_code,
+            "window": svc.window_code,
+            "case_no": self.case_no,
+            "staff": svc.staff_id,
+        }
         self.span = svc.end - svc.start
 
     def emit(self, kind: EventKind, t: int, payload: dict, key: str = "") -> None:
@@ -53,16 +58,34 @@ class CaseRun:
 
     def truth(self, kind: TruthKind, start: int, end: int | None, **detail) -> None:
         c = self.ctx
-        c.truth.append(TruthItem(kind, start, end, c.center_code, self.svc.department_code, self.svc.window_code, self.case_no, detail))
+        c.truth.append(
+            TruthItem(
+                kind,
+                start,
+                end,
+                c.center_code,
+                self.svc.department_code,
+                self.svc.window_code,
+                self.case_no,
+                detail,
+            )
+        )
 
     def run(self) -> None:
         m, s = self.svc.matter, self.svc.start
         org = self.rng.random() < 0.3
-        applied = {"matter_code": m.code, "matter_name": m.name, "case_type": m.case_type.value,
-                   "applicant_name": random_name(self.rng, org), "applicant_kind": "organisation" if org else "person"}
+        applied = {
+            "matter_code": m.code,
+            "matter_name": m.name,
+            "case_type": m.case_type.value,
+            "applicant_name": random_name(self.rng, org),
+            "applicant_kind": "organisation" if org else "person",
+        }
         self.emit(EventKind.CASE_APPLIED, s + self.span // 6, applied)
         if self.flags.kind is None and self.rng.random() < self.ctx.cfg.traffic.refused_share:
-            self.emit(EventKind.CASE_REFUSED, s + self.span // 2, {"reason": "不属于本部门受理范围"})
+            self.emit(
+                EventKind.CASE_REFUSED, s + self.span // 2, {"reason": "不属于本部门受理范围"}
+            )
         elif m.legal_days == 0:
             self.instant()
         else:
@@ -71,9 +94,22 @@ class CaseRun:
 
     def instant(self) -> None:
         m, s = self.svc.matter, self.svc.start
-        self.emit(EventKind.CASE_ACCEPTED, s + self.span // 3, {"matter_code": m.code, "case_type": CaseType.INSTANT.value, "promised_days": 0, "legal_days": 0})
+        self.emit(
+            EventKind.CASE_ACCEPTED,
+            s + self.span // 3,
+            {
+                "matter_code": m.code,
+                "case_type": CaseType.INSTANT.value,
+                "promised_days": 0,
+                "legal_days": 0,
+            },
+        )
         done = s + self.span * 5 // 6
-        self.emit(EventKind.CASE_COMPLETED, done, {"result": CaseResult.ISSUED.value, "certificate_no": f"ZS{self.case_no}"})
+        self.emit(
+            EventKind.CASE_COMPLETED,
+            done,
+            {"result": CaseResult.ISSUED.value, "certificate_no": f"ZS{self.case_no}"},
+        )
         self.fee(done)
 
     def promised(self) -> None:
@@ -82,7 +118,17 @@ class CaseRun:
         day = clock.local_date(t_acc)
         ck = Clock(day, t_acc, m.promised_days, m.legal_days)
         due = self.ctx.due(day, m.promised_days)
-        self.emit(EventKind.CASE_ACCEPTED, t_acc, {"matter_code": m.code, "case_type": CaseType.PROMISED.value, "promised_days": m.promised_days, "legal_days": m.legal_days, "promised_due_at": clock.iso(due)})
+        self.emit(
+            EventKind.CASE_ACCEPTED,
+            t_acc,
+            {
+                "matter_code": m.code,
+                "case_type": CaseType.PROMISED.value,
+                "promised_days": m.promised_days,
+                "legal_days": m.legal_days,
+                "promised_due_at": clock.iso(due),
+            },
+        )
         self.fee(t_acc + 45)
         if self.flags.kind == "instant_through":
             done = t_acc + self.rng.randint(10, 50)
@@ -97,7 +143,10 @@ class CaseRun:
         """补正 before acceptance (on the spot; planted: a late notice, a second request);
         returns the acceptance instant."""
         kind, ctx, rng = self.flags.kind, self.ctx, self.rng
-        asked = kind in ("late_supplement", "second_supplement") or rng.random() < ctx.cfg.traffic.supplement_share
+        asked = (
+            kind in ("late_supplement", "second_supplement")
+            or rng.random() < ctx.cfg.traffic.supplement_share
+        )
         if not asked:
             return self.svc.start + self.span * 3 // 5
         if kind == "late_supplement":
@@ -132,9 +181,17 @@ class CaseRun:
         d = days[min(bisect.bisect_left(cum, rng.random()), len(days) - 1)]
         if rng.random() < self.ctx.cfg.traffic.extension_share:
             d = ck.promised + rng.randint(1, 8)
-            ext_day = self.ctx.cal.add_working_days(ck.accepted_day, ck.promised - 1) if ck.promised > 1 else ck.accepted_day
+            ext_day = (
+                self.ctx.cal.add_working_days(ck.accepted_day, ck.promised - 1)
+                if ck.promised > 1
+                else ck.accepted_day
+            )
             ck.extension, ck.extension_at = 10, self.ctx.working_time(ext_day, after=ck.accepted_at)
-            self.emit(EventKind.CASE_EXTENDED, ck.extension_at, {"days": 10, "approved_by": "分管领导", "reason": "需现场核查"})
+            self.emit(
+                EventKind.CASE_EXTENDED,
+                ck.extension_at,
+                {"days": 10, "approved_by": "分管领导", "reason": "需现场核查"},
+            )
         return d
 
     def completion(self, ck: Clock) -> int:
@@ -186,7 +243,9 @@ class CaseRun:
                 self.emit(EventKind.CASE_DELIVERED, done + 60, {"method": "electronic"})
             else:
                 later = self.ctx.cal.add_working_days(clock.local_date(done), rng.randint(1, 2))
-                self.emit(EventKind.CASE_DELIVERED, self.ctx.working_time(later), {"method": "window"})
+                self.emit(
+                    EventKind.CASE_DELIVERED, self.ctx.working_time(later), {"method": "window"}
+                )
 
     def fee(self, t: int) -> None:
         std = self.svc.matter.fee
@@ -196,7 +255,11 @@ class CaseRun:
         if self.flags.kind == "fee_off_standard":
             amount = std * 2 if self.rng.random() < 0.5 else std + 30
             self.truth(TruthKind.FEE_OFF_STANDARD, t, t, standard=str(std), charged=f"{amount:.2f}")
-        payload = {"amount": f"{amount:.2f}", "fee_item": self.svc.matter.name, "receipt_no": f"SF{self.case_no}"}
+        payload = {
+            "amount": f"{amount:.2f}",
+            "fee_item": self.svc.matter.name,
+            "receipt_no": f"SF{self.case_no}",
+        }
         self.ctx.em.emit(EventKind.FEE_CHARGED, t, self.case_no, payload, **self.kw)
 
     def rating(self) -> None:

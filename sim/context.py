@@ -46,7 +46,9 @@ class DayContext:
     def working_time(self, day: date, after: int | None = None) -> int:
         """A random instant inside the opening sessions of `day`, later than `after` if given
         (falls back to close of business minus a minute)."""
-        spans = [(a, b) for a, b in clock.sessions(day, self.schedule) if after is None or b > after]
+        spans = [
+            (a, b) for a, b in clock.sessions(day, self.schedule) if after is None or b > after
+        ]
         if not spans:
             return clock.close_of_business(day, self.schedule) - 60
         a, b = self.rng.choice(spans)

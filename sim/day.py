@@ -59,41 +59,85 @@ def seat_window(ctx: DayContext, code: str, dept: str, plan: DayPlan) -> WindowD
     if ctx.rng.random() < ctx.cfg.traffic.b_post_day_share:
         a, b = b, a
     sessions = ctx.sessions
-    occupied = seat_day(ctx.rng, sessions, ctx.cfg.traffic.short_absences_per_day, plan.empties.get(code))
+    occupied = seat_day(
+        ctx.rng, sessions, ctx.cfg.traffic.short_absences_per_day, plan.empties.get(code)
+    )
     wd = WindowDay(code, dept, a, b, occupied, intersect(occupied, sessions))
     threshold = ctx.cfg.violations.empty_threshold_minutes * 60
     for s, e in empty_spans(occupied, sessions):
         if e - s >= threshold:
-            ctx.truth.append(TruthItem(TruthKind.WINDOW_EMPTY, s, e, ctx.center_code, dept, code, detail={"minutes": round((e - s) / 60, 1)}))
+            ctx.truth.append(
+                TruthItem(
+                    TruthKind.WINDOW_EMPTY,
+                    s,
+                    e,
+                    ctx.center_code,
+                    dept,
+                    code,
+                    detail={"minutes": round((e - s) / 60, 1)},
+                )
+            )
     if code in plan.faults:
         s, e, status = plan.faults[code]
         wd.faults.append((s, e, status))
         camera = code.replace("-W", "-CAM")
-        ctx.truth.append(TruthItem(FAULT_TRUTH[status], s, e, ctx.center_code, dept, code, detail={"camera_code": camera}))
+        ctx.truth.append(
+            TruthItem(
+                FAULT_TRUTH[status],
+                s,
+                e,
+                ctx.center_code,
+                dept,
+                code,
+                detail={"camera_code": camera},
+            )
+        )
     return wd
 
 
-def assign_flags(ctx: DayContext, services: list[streams.Service], plan: DayPlan) -> dict[int, Flags]:
+def assign_flags(
+    ctx: DayContext, services: list[streams.Service], plan: DayPlan
+) -> dict[int, Flags]:
     """Pick which of today's cases carry the planted case-level violations and the 差评 spike."""
     rng, flags = ctx.rng, {}
-    promised = [i for i, s in enumerate(services) if s.matter.legal_days > 0 and s.matter.promised_days + 1 <= s.matter.legal_days]
+    promised = [
+        i
+        for i, s in enumerate(services)
+        if s.matter.legal_days > 0 and s.matter.promised_days + 1 <= s.matter.legal_days
+    ]
     charged = [i for i, s in enumerate(services) if s.matter.fee is not None]
     for kind in CASE_KINDS:
         pool = [i for i in (charged if kind == "fee_off_standard" else promised) if i not in flags]
         for i in rng.sample(pool, min(plan.quotas[kind], len(pool))):
             flags[i] = Flags(kind=kind)
     for spike in (s for s in plan.spikes if s.kind == "rating"):
-        inside = [i for i, s in enumerate(services) if s.department_code == spike.department_code and spike.start <= s.end < spike.end - 120]
+        inside = [
+            i
+            for i, s in enumerate(services)
+            if s.department_code == spike.department_code and spike.start <= s.end < spike.end - 120
+        ]
         hours = ctx.schedule.minutes_per_day / 60
         daily = streams.expected_daily(ctx, ctx.model.departments[spike.department_code])
         w = ctx.cfg.traffic.score_weights
         baseline = daily * 2 / hours * ctx.cfg.traffic.rated_share * (w[3] + w[4]) / sum(w)
-        count = max(ctx.cfg.violations.spike_min_count, math.ceil(ctx.cfg.violations.spike_factor * baseline))
+        count = max(
+            ctx.cfg.violations.spike_min_count,
+            math.ceil(ctx.cfg.violations.spike_factor * baseline),
+        )
         chosen = rng.sample(inside, min(count, len(inside)))
         for i in chosen:
             flags.setdefault(i, Flags()).bad_rating = True
         detail = {"count": len(chosen), "baseline_2h": round(baseline, 4)}
-        ctx.truth.append(TruthItem(TruthKind.BAD_RATING_SPIKE, spike.start, spike.end, ctx.center_code, spike.department_code, detail=detail))
+        ctx.truth.append(
+            TruthItem(
+                TruthKind.BAD_RATING_SPIKE,
+                spike.start,
+                spike.end,
+                ctx.center_code,
+                spike.department_code,
+                detail=detail,
+            )
+        )
     return flags
 
 
@@ -103,12 +147,25 @@ def video_events(ctx: DayContext, wd: WindowDay) -> None:
     step = ctx.cfg.presence_sample_seconds
     kw = {"department": wd.department_code, "window": wd.window_code}
     for s, e, status in wd.faults:
-        ctx.em.emit(EventKind.CAMERA_HEALTH, s + 30, camera, {"camera_code": camera, "status": status.value}, **kw)
-        ctx.em.emit(EventKind.CAMERA_HEALTH, e + 30, camera, {"camera_code": camera, "status": "ok"}, **kw)
+        ctx.em.emit(
+            EventKind.CAMERA_HEALTH,
+            s + 30,
+            camera,
+            {"camera_code": camera, "status": status.value},
+            **kw,
+        )
+        ctx.em.emit(
+            EventKind.CAMERA_HEALTH, e + 30, camera, {"camera_code": camera, "status": "ok"}, **kw
+        )
     for a, b in ctx.sessions:
         for t in range(a, b, step):
             if any(s <= t < e for s, e, _ in wd.faults):
                 continue
             occupied = any(s <= t < e for s, e in wd.occupied)
-            payload = {"camera_code": camera, "seat": 0, "occupied": occupied, "score": 0.92 if occupied else 0.06}
+            payload = {
+                "camera_code": camera,
+                "seat": 0,
+                "occupied": occupied,
+                "score": 0.92 if occupied else 0.06,
+            }
             ctx.em.emit(EventKind.PRESENCE_SAMPLE, t, camera, payload, **kw)

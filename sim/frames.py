@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import cv2
 import numpy as np
@@ -33,15 +34,21 @@ class FrameState:
     lights: bool  # hall lights on (working day, daytime)
 
 
-_NOISE: list[np.ndarray] = []
-
-
+@cache
 def _noise_bank() -> tuple[np.ndarray, np.ndarray]:
     """Sensor noise shared by every camera: positive and negative parts, NOISE_BANK frames."""
-    if not _NOISE:
-        noise = np.random.default_rng(7).normal(0, 2.5, (NOISE_BANK, HEIGHT, WIDTH, 3))
-        _NOISE.extend((np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8)))
-    return _NOISE[0], _NOISE[1]
+    noise = np.random.default_rng(7).normal(0, 2.5, (NOISE_BANK, HEIGHT, WIDTH, 3))
+    return np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8)
+
+
+@cache
+def _cover() -> np.ndarray:
+    """A hand or cloth over the lens: dark, soft, nearly uniform (drawn small, then enlarged)."""
+    small = np.empty((HEIGHT // 8, WIDTH // 8, 3), np.uint8)
+    small[:] = (45, 55, 70)
+    cv2.circle(small, (WIDTH // 16, HEIGHT // 16), 19, (60, 75, 95), -1)
+    small = cv2.GaussianBlur(small, (0, 0), 3)
+    return cv2.resize(small, (WIDTH, HEIGHT), interpolation=cv2.INTER_LINEAR)
 
 
 class _Sprite:
@@ -94,7 +101,7 @@ class WindowRenderer:
         self.customers = [_customer(j) for j in JACKETS]
         self.person_origin = (x + w // 2 - 85, y - 5)
         self.noise_pos, self.noise_neg = _noise_bank()
-        self.covered = cv2.GaussianBlur(self._cover(), (0, 0), 25)
+        self.covered = _cover()
         self.moved = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), 4.0, 1.0)
         self.moved[:, 2] += (70, 35)
 
@@ -111,15 +118,11 @@ class WindowRenderer:
         cv2.rectangle(bg, (x + 35, y + 25), (x + w - 35, y + h + 5), (45, 45, 50), -1)  # chair
         cv2.rectangle(bg, (0, self.desk_top), (WIDTH, HEIGHT), lay.desk, -1)  # counter
         cv2.rectangle(bg, (0, self.desk_top), (WIDTH, self.desk_top + 8), (200, 200, 205), -1)
-        cv2.rectangle(bg, (x - 120, self.desk_top - 70), (x - 20, self.desk_top - 5), (30, 30, 30), -1)
+        cv2.rectangle(
+            bg, (x - 120, self.desk_top - 70), (x - 20, self.desk_top - 5), (30, 30, 30), -1
+        )
         cv2.putText(bg, label, (x + w + 30, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (40, 40, 160), 3)
         return bg
-
-    def _cover(self) -> np.ndarray:
-        img = np.empty((HEIGHT, WIDTH, 3), np.uint8)
-        img[:] = (45, 55, 70)
-        cv2.circle(img, (WIDTH // 2, HEIGHT // 2), 150, (60, 75, 95), -1)
-        return img
 
     def render(self, state: FrameState, t: float) -> np.ndarray | None:
         if state.fault == CameraStatus.OFFLINE:
@@ -133,7 +136,9 @@ class WindowRenderer:
         cv2.add(frame, self.noise_pos[k], dst=frame)
         cv2.subtract(frame, self.noise_neg[k], dst=frame)
         if state.fault == CameraStatus.MOVED:
-            frame = cv2.warpAffine(frame, self.moved, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
+            frame = cv2.warpAffine(
+                frame, self.moved, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT
+            )
         return frame
 
     def scene(self, state: FrameState, t: float) -> np.ndarray:

@@ -40,8 +40,10 @@ def center_regions(cfg: HallConfig) -> list[str]:
     if cfg.centers == 1:
         return [cfg.region_code]
     code = cfg.region_code
-    counties = [code] + [c.code for c in names.COUNTIES if c.code[:4] == code[:4] and c.code != code]
-    return ([code[:2] + "0000", code[:4] + "00"] + counties)[: cfg.centers]
+    counties = [code] + [
+        c.code for c in names.COUNTIES if c.code[:4] == code[:4] and c.code != code
+    ]
+    return [code[:2] + "0000", code[:4] + "00", *counties][: cfg.centers]
 
 
 def build_halls(cfg: HallConfig, seed: int) -> list[Hall]:

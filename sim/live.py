@@ -10,6 +10,7 @@ time comes, in real time or fast-forward (`speed`). Cameras answer at sim://<win
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import inspect
 import time
@@ -100,10 +101,8 @@ class LiveSim:
         for due, event in self.upcoming():
             delay = due - time.time()
             if delay > 0:
-                try:
+                with contextlib.suppress(TimeoutError):  # the normal case: the event is due
                     await asyncio.wait_for(stop.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
             if stop.is_set():
                 return
             result = sink(event)

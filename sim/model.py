@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from core.enums import CaseType
 from core.reference import Hall, Matter
 from sim.config import SimConfig
 
@@ -58,7 +57,9 @@ def _departments(hall: Hall) -> list[DeptModel]:
     out = []
     for dept in hall.departments:
         windows = tuple(w.code for w in hall.windows if w.department_code == dept.code)
-        inst = tuple(m for m in hall.matters if m.department_code == dept.code and m.legal_days == 0)
+        inst = tuple(
+            m for m in hall.matters if m.department_code == dept.code and m.legal_days == 0
+        )
         prom = tuple(m for m in hall.matters if m.department_code == dept.code and m.legal_days > 0)
         out.append(DeptModel(dept.code, windows, inst, _zipf(len(inst)), prom, _zipf(len(prom))))
     return out
@@ -70,7 +71,8 @@ def _zipf(n: int) -> tuple[float, ...]:
 
 
 def _tilted(d: DeptModel, lam: float) -> DeptModel:
-    raw = [w * math.exp(-lam * m.legal_days / 10) for w, m in zip(d.promised_weights, d.promised)]
+    pairs = zip(d.promised_weights, d.promised, strict=True)
+    raw = [w * math.exp(-lam * m.legal_days / 10) for w, m in pairs]
     total = sum(raw) or 1.0
     return DeptModel(
         d.code, d.windows, d.instant, d.instant_weights, d.promised, tuple(w / total for w in raw)
@@ -83,7 +85,9 @@ def _mean_legal(depts: list[DeptModel], shares: dict[str, int], lam: float) -> f
         if not d.promised:
             continue
         tilted = _tilted(d, lam)
-        num += shares[d.code] * sum(w * m.legal_days for w, m in zip(tilted.promised_weights, d.promised))
+        num += shares[d.code] * sum(
+            w * m.legal_days for w, m in zip(tilted.promised_weights, d.promised, strict=True)
+        )
         den += shares[d.code]
     return num / den if den else 0.0
 
@@ -106,7 +110,7 @@ def _mean_duration(dist: dict[int, float], rho: float) -> float:
     total = 0.0
     for p, share in dist.items():
         w = _weights(p, rho)
-        total += share * sum(d * x for d, x in zip(range(1, p + 1), w)) / sum(w)
+        total += share * sum(d * x for d, x in zip(range(1, p + 1), w, strict=True)) / sum(w)
     return total
 
 
@@ -132,7 +136,3 @@ def _bisect(f, lo: float, hi: float, steps: int = 60) -> float:
         else:
             hi = mid
     return (lo + hi) / 2
-
-
-def promised_type(m: Matter) -> bool:
-    return m.case_type != CaseType.INSTANT and m.legal_days > 0

@@ -42,7 +42,7 @@ def seat_day(
         end = b + rng.randint(0, 10 * MIN if i == len(sessions) - 1 else 6 * MIN)
         base.append((start, end))
     gaps = [] if planted is None else [planted]
-    for _ in range(_poisson(rng, short_rate)):
+    for _ in range(poisson(rng, short_rate)):
         gap = _short_absence(rng, sessions, gaps)
         if gap:
             gaps.append(gap)
@@ -101,10 +101,6 @@ def intersect(xs: list[tuple[int, int]], ys: list[tuple[int, int]]) -> list[tupl
 def empty_spans(occupied, sessions) -> list[tuple[int, int]]:
     """Parts of opening hours with nobody in the seat."""
     return subtract(sessions, occupied)
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    return poisson(rng, lam)
 
 
 def poisson(rng: random.Random, lam: float) -> int:

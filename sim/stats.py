@@ -63,12 +63,17 @@ def _case_event(c: _Case, e: dict[str, Any], cal: Calendar) -> None:
         c.paused = None
 
 
-def _summarise(cases: dict[str, _Case], scores: list[int], complaints: int, cal: Calendar) -> Indicators:
+def _summarise(
+    cases: dict[str, _Case], scores: list[int], complaints: int, cal: Calendar
+) -> Indicators:
     accepted = [c for c in cases.values() if c.accepted is not None]
     done = [c for c in accepted if c.completed is not None]
     same_day = sum(1 for c in done if c.completed.date() == c.accepted.date())
     promised = [c for c in done if not c.instant and c.legal > 0]
-    days = [cal.working_days_between(c.accepted.date(), c.completed.date()) - c.pause_days for c in promised]
+    days = [
+        cal.working_days_between(c.accepted.date(), c.completed.date()) - c.pause_days
+        for c in promised
+    ]
     legal = sum(c.legal for c in promised)
     return Indicators(
         accepted=len(accepted),

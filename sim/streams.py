@@ -11,6 +11,7 @@ from core.enums import AttendanceMethod, CaseType, ComplaintChannel, EventKind
 from core.reference import Matter
 from sim import names
 from sim.context import DayContext
+from sim.hall import person_name
 from sim.model import DeptModel
 from sim.presence import MIN, WindowDay, poisson
 from sim.truth import TruthItem, TruthKind
@@ -61,7 +62,9 @@ def arrivals(ctx: DayContext, dept: DeptModel, bins) -> list[tuple[int, Matter]]
     for a, b, _ in chosen:
         instant = rng.random() < ctx.cfg.targets.instant_share or not dept.promised
         pool, w = (
-            (dept.instant, dept.instant_weights) if instant and dept.instant else (dept.promised, dept.promised_weights)
+            (dept.instant, dept.instant_weights)
+            if instant and dept.instant
+            else (dept.promised, dept.promised_weights)
         )
         out.append((rng.randrange(a, b), rng.choices(pool, weights=w)[0]))
     return sorted(out, key=lambda x: (x[0], x[1].code))
@@ -75,14 +78,22 @@ def first_fit(available: list[tuple[int, int]], t: int, length: int) -> int | No
     return None
 
 
-def serve(ctx: DayContext, dept: DeptModel, windows: list[WindowDay], letter: str, bins) -> list[Service]:
+def serve(
+    ctx: DayContext, dept: DeptModel, windows: list[WindowDay], letter: str, bins
+) -> list[Service]:
     """Tickets of one department, first come first served by the window free soonest."""
     out = []
     em = ctx.em
     for k, (issued, matter) in enumerate(arrivals(ctx, dept, bins)):
         ticket = f"{letter}{k + 1:03d}"
         key = f"{ctx.day.isoformat()}|{ticket}"
-        em.emit(EventKind.QUEUE_TICKET_ISSUED, issued, key, {"ticket_no": ticket, "matter_code": matter.code}, department=dept.code)
+        em.emit(
+            EventKind.QUEUE_TICKET_ISSUED,
+            issued,
+            key,
+            {"ticket_no": ticket, "matter_code": matter.code},
+            department=dept.code,
+        )
         length = _service_length(ctx, matter)
         best = None
         for wd in windows:
@@ -95,15 +106,46 @@ def serve(ctx: DayContext, dept: DeptModel, windows: list[WindowDay], letter: st
         wd.free_at = start + length + ctx.rng.randint(10, 60)
         wd.services.append((start, start + length))
         payload = {"ticket_no": ticket, "matter_code": matter.code}
-        em.emit(EventKind.QUEUE_TICKET_CALLED, start - 15, key, payload, department=dept.code, window=wd.window_code, staff=wd.staff_id)
-        em.emit(EventKind.QUEUE_TICKET_SERVED, start + length, key, payload, department=dept.code, window=wd.window_code, staff=wd.staff_id)
-        out.append(Service(ticket, dept.code, wd.window_code, wd.staff_id, issued, start, start + length, matter))
+        em.emit(
+            EventKind.QUEUE_TICKET_CALLED,
+            start - 15,
+            key,
+            payload,
+            department=dept.code,
+            window=wd.window_code,
+            staff=wd.staff_id,
+        )
+        em.emit(
+            EventKind.QUEUE_TICKET_SERVED,
+            start + length,
+            key,
+            payload,
+            department=dept.code,
+            window=wd.window_code,
+            staff=wd.staff_id,
+        )
+        out.append(
+            Service(
+                ticket,
+                dept.code,
+                wd.window_code,
+                wd.staff_id,
+                issued,
+                start,
+                start + length,
+                matter,
+            )
+        )
     return out
 
 
 def _service_length(ctx: DayContext, matter: Matter) -> int:
     t = ctx.cfg.traffic
-    mean = t.instant_service_minutes if matter.case_type == CaseType.INSTANT else t.promised_service_minutes
+    mean = (
+        t.instant_service_minutes
+        if matter.case_type == CaseType.INSTANT
+        else t.promised_service_minutes
+    )
     sigma = 0.5
     minutes = mean * math.exp(ctx.rng.gauss(-sigma * sigma / 2, sigma))
     return int(max(2.0, min(minutes, 4 * mean)) * 60)
@@ -122,12 +164,24 @@ def complaints(ctx: DayContext, depts: list[DeptModel], spikes: list[Spike]) -> 
         dept = next(d for d in depts if d.code == spike.department_code)
         hours = ctx.schedule.minutes_per_day / 60
         baseline = per_case * expected_daily(ctx, dept) * 2 / hours
-        count = max(ctx.cfg.violations.spike_min_count, math.ceil(ctx.cfg.violations.spike_factor * baseline))
+        count = max(
+            ctx.cfg.violations.spike_min_count,
+            math.ceil(ctx.cfg.violations.spike_factor * baseline),
+        )
         for _ in range(count):
             number += 1
             _complaint(ctx, dept.code, ctx.rng.randrange(spike.start, spike.end), number)
         detail = {"count": count, "baseline_2h": round(baseline, 4)}
-        ctx.truth.append(TruthItem(TruthKind.COMPLAINT_SPIKE, spike.start, spike.end, ctx.center_code, dept.code, detail=detail))
+        ctx.truth.append(
+            TruthItem(
+                TruthKind.COMPLAINT_SPIKE,
+                spike.start,
+                spike.end,
+                ctx.center_code,
+                dept.code,
+                detail=detail,
+            )
+        )
 
 
 def baseline_complaint_rate(ctx: DayContext, depts: list[DeptModel]) -> float:
@@ -143,13 +197,23 @@ def _complaint(ctx: DayContext, dept: str, t: int, number: int) -> None:
     rng = ctx.rng
     no = f"TS{ctx.region_code}{ctx.day:%Y%m%d}{number:03d}"
     channel = rng.choice(list(ComplaintChannel))
-    filed = {"complaint_no": no, "channel": channel.value, "category": rng.choice(names.COMPLAINT_CATEGORIES)}
+    filed = {
+        "complaint_no": no,
+        "channel": channel.value,
+        "category": rng.choice(names.COMPLAINT_CATEGORIES),
+    }
     ctx.em.emit(EventKind.COMPLAINT_FILED, t, no, filed, department=dept)
     accepted = ctx.working_time(ctx.cal.add_working_days(ctx.day, rng.randint(1, 3)))
     ctx.em.emit(EventKind.COMPLAINT_ACCEPTED, accepted, no, {"complaint_no": no}, department=dept)
     resolved_day = ctx.cal.add_working_days(ctx.day, rng.randint(6, 14))
-    resolved = {"complaint_no": no, "substantiated": rng.random() < 0.4, "satisfied": rng.random() < 0.9}
-    ctx.em.emit(EventKind.COMPLAINT_RESOLVED, ctx.working_time(resolved_day), no, resolved, department=dept)
+    resolved = {
+        "complaint_no": no,
+        "substantiated": rng.random() < 0.4,
+        "satisfied": rng.random() < 0.9,
+    }
+    ctx.em.emit(
+        EventKind.COMPLAINT_RESOLVED, ctx.working_time(resolved_day), no, resolved, department=dept
+    )
 
 
 def attendance(ctx: DayContext, wd: WindowDay) -> None:
@@ -171,8 +235,6 @@ def ticket_letter(index: int) -> str:
 
 
 def random_name(rng: random.Random, organisation: bool) -> str:
-    from sim.hall import person_name
-
     if organisation:
         return person_name(rng)[:1] + rng.choice(names.GIVEN) + rng.choice(names.COMPANIES)
     return person_name(rng)

@@ -41,7 +41,9 @@ def parse_url(url: str) -> str:
 class SimCamera:
     """One simulated camera. `clock` gives the simulated instant (POSIX seconds) of 'now'."""
 
-    def __init__(self, source: FrameSource, window_code: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, source: FrameSource, window_code: str, clock: Callable[[], float] = time.time
+    ) -> None:
         source.seat_roi(window_code)  # raises KeyError for an unknown window
         self.source, self.window_code, self.clock = source, window_code, clock
 
@@ -86,7 +88,9 @@ def to_video_frame(frame: np.ndarray, seconds: float, fps: float) -> av.VideoFra
     return vf
 
 
-def frames_between(source: FrameSource, window_code: str, start: float, end: float, fps: float) -> Iterator[tuple[float, np.ndarray | None]]:
+def frames_between(
+    source: FrameSource, window_code: str, start: float, end: float, fps: float
+) -> Iterator[tuple[float, np.ndarray | None]]:
     n = 0
     while start + n / fps < end:
         t = start + n / fps
@@ -94,7 +98,9 @@ def frames_between(source: FrameSource, window_code: str, start: float, end: flo
         n += 1
 
 
-def write_mp4(source: FrameSource, window_code: str, start: float, seconds: float, path: Path, fps: int = 5) -> int:
+def write_mp4(
+    source: FrameSource, window_code: str, start: float, seconds: float, path: Path, fps: int = 5
+) -> int:
     """Encode the camera's view of [start, start + seconds) as H.264 MP4; returns frames written
     (offline spells leave a gap in the timestamps)."""
     written = 0

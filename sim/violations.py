@@ -74,7 +74,9 @@ def plan_day(
         plan.faults[w] = _fault(rng, sessions, FAULT_CYCLE[(index + j) % len(FAULT_CYCLE)])
     n_spike, index = spread(day, cfg.spike, seed, "spike")
     for j in range(n_spike):
-        plan.spikes.append(_spike(rng, sessions, windows, "complaint" if (index + j) % 2 == 0 else "rating"))
+        plan.spikes.append(
+            _spike(rng, sessions, windows, "complaint" if (index + j) % 2 == 0 else "rating")
+        )
     for kind in CASE_KINDS:
         plan.quotas[kind] = spread(day, getattr(cfg, kind), seed, kind)[0]
     return plan

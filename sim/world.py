@@ -20,6 +20,8 @@ from sim.hall import build_hall
 from sim.model import calibrate
 from sim.presence import WindowDay
 
+SEAT_CACHE_DAYS = 400
+
 
 class Twin:
     def __init__(
@@ -35,6 +37,7 @@ class Twin:
         self.model = calibrate(self.hall, self.config)
         self._cache: OrderedDict[date, DayResult | None] = OrderedDict()
         self._cache_days = cache_days
+        self._seats: OrderedDict[date, dict[str, WindowDay] | None] = OrderedDict()
         self.windows = {w.code: w for w in self.hall.windows}
 
     def day(self, day: date) -> DayResult | None:
@@ -56,9 +59,29 @@ class Twin:
 
     def _generate(self, day: date) -> DayResult:
         rng = random.Random(f"day|{self.config.seed}|{self.hall.center.code}|{day.isoformat()}")
-        ctx = DayContext(self.hall, self.config, self.model, self.calendar, day, rng, Emitter(self.hall))
-        return run_day(ctx)
+        ctx = DayContext(
+            self.hall, self.config, self.model, self.calendar, day, rng, Emitter(self.hall)
+        )
+        result = run_day(ctx)
+        self._remember_seats(day, result.windows)
+        return result
+
+    def _remember_seats(self, day: date, windows: dict[str, WindowDay] | None) -> None:
+        self._seats[day] = windows
+        self._seats.move_to_end(day)
+        while len(self._seats) > SEAT_CACHE_DAYS:
+            self._seats.popitem(last=False)
+
+    def seats(self, day: date) -> dict[str, WindowDay] | None:
+        """The windows' timelines of a day (seat, customers, faults); kept for many days since
+        camera frames ask for them at random moments."""
+        if day not in self._seats:
+            if not self.calendar.is_working_day(day):
+                self._remember_seats(day, None)
+            else:
+                self.day(day)
+        return self._seats[day]
 
     def window_day(self, window_code: str, moment: int) -> WindowDay | None:
-        result = self.day(clock.local_date(moment))
-        return None if result is None else result.windows.get(window_code)
+        windows = self.seats(clock.local_date(moment))
+        return None if windows is None else windows.get(window_code)

@@ -93,3 +93,10 @@ class View:
     def seat_boxes(self) -> list[tuple[int, int, int, int]]:
         """Bounding box (x, y, w, h) of each seat polygon in source pixels."""
         return [cv2.boundingRect(np.asarray(s, np.int32)) for s in self.seats]
+
+
+def translate(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """`img` moved by (dx, dy) pixels, edges repeated."""
+    h, w = img.shape[:2]
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)

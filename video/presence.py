@@ -23,7 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from video.geometry import View
+from video.geometry import View, translate
 
 _K = np.ones((3, 3), np.uint8)
 
@@ -48,8 +48,18 @@ class Detector(Protocol):
     def read(self, small: np.ndarray, frame: np.ndarray | None = None) -> list[Reading]: ...
 
 
-def _blur(img: np.ndarray) -> np.ndarray:
-    return cv2.GaussianBlur(img.astype(np.float32), (3, 3), 0)
+def _channel_max(img: np.ndarray) -> np.ndarray:
+    return np.maximum(np.maximum(img[0], img[1]), img[2])
+
+
+def _planes(small: np.ndarray) -> np.ndarray:
+    """Blurred float planes (3, h, w): per-channel arithmetic stays on contiguous memory."""
+    blurred = cv2.GaussianBlur(small, (3, 3), 0).astype(np.float32)
+    return np.ascontiguousarray(blurred.transpose(2, 0, 1))
+
+
+def _per_plane(op: int, planes: np.ndarray) -> np.ndarray:
+    return np.stack([cv2.morphologyEx(p, op, _K) for p in planes])
 
 
 class ReferenceDetector:
@@ -64,9 +74,12 @@ class ReferenceDetector:
         self.threshold = threshold  # seat score at or above which a seat reads occupied
         self.change = change  # relative difference at which a pixel counts as changed
         self.floor = floor  # brightness added to the divisor so dark pixels are not noise
-        self.ref: np.ndarray | None = None
-        self._lo = self._hi = self._ref_bg = None
+        self.ref: np.ndarray | None = None  # (3, h, w) float planes of the empty seats
+        self._lo = self._hi = self._ref_bg = np.empty(0, np.float32)
         self._prev: np.ndarray | None = None
+        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # small, cur, gain
+        bg = np.flatnonzero(view.background)
+        self._bg = bg[:: max(1, len(bg) // 1500)]  # a sample of background pixels suffices
 
     @property
     def ready(self) -> bool:
@@ -74,49 +87,59 @@ class ReferenceDetector:
 
     def calibrate(self, small: np.ndarray) -> None:
         """Take `small` (an analysis image of the empty seats) as the reference."""
-        self._set_reference(_blur(small))
+        self._set_reference(_planes(small))
         self._prev = None
 
     def _set_reference(self, ref: np.ndarray) -> None:
         self.ref = ref
-        self._lo = cv2.erode(ref, _K)
-        self._hi = cv2.dilate(ref, _K)
-        self._ref_bg = ref[self.view.background] + 4.0
+        self._lo = _per_plane(cv2.MORPH_ERODE, ref)
+        self._hi = _per_plane(cv2.MORPH_DILATE, ref)
+        self._ref_bg = np.take(ref.reshape(3, -1), self._bg, axis=1) + 4.0
+        self._last = None
 
     def gain(self, cur: np.ndarray) -> np.ndarray:
-        """Per-channel brightness of `cur` relative to the reference, from the background."""
-        assert self._ref_bg is not None
-        ratio = (cur[self.view.background] + 4.0) / self._ref_bg
-        return np.median(ratio, axis=0).astype(np.float32)
+        """Per-channel brightness of `cur` relative to the reference, from the background;
+        shape (3, 1, 1) so it multiplies planes."""
+        ratio = (np.take(cur.reshape(3, -1), self._bg, axis=1) + 4.0) / self._ref_bg
+        mid = ratio.shape[1] // 2
+        return np.partition(ratio, mid, axis=1)[:, mid, None, None].astype(np.float32)
+
+    def _measure(self, small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The blurred planes and their gain, computed once per picture."""
+        if self._last is not None and self._last[0] is small:
+            return self._last[1], self._last[2]
+        cur = _planes(small)
+        gain = self.gain(cur)
+        self._last = (small, cur, gain)
+        return cur, gain
 
     def changed(self, cur: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Boolean image: pixels that left their reference neighbourhood (light-normalised)."""
-        assert self.ref is not None and self._lo is not None and self._hi is not None
-        over = cur - self._hi * gain
-        under = self._lo * gain - cur
-        diff = np.maximum(np.maximum(over, under), 0.0)
+        assert self.ref is not None
+        diff = np.maximum(np.maximum(cur - self._hi * gain, self._lo * gain - cur), 0.0)
         rel = diff / (self.ref * gain + self.floor * float(gain.mean()))
-        mask = (rel.max(axis=2) > self.change).astype(np.uint8)
+        mask = (_channel_max(rel) > self.change).astype(np.uint8)
         return cv2.morphologyEx(mask, cv2.MORPH_OPEN, _K[:2, :2]) > 0
 
     def _motion(self, cur: np.ndarray) -> np.ndarray:
         prev, self._prev = self._prev, cur
         if prev is None or prev.shape != cur.shape:
-            return np.zeros(cur.shape[:2], bool)
+            return np.zeros(cur.shape[1:], bool)
         rel = np.abs(cur - prev) / (prev + self.floor)
-        return rel.max(axis=2) > self.change
+        return _channel_max(rel) > self.change
 
     def read(self, small: np.ndarray, frame: np.ndarray | None = None) -> list[Reading]:
         if self.ref is None:
             raise RuntimeError("the detector has no empty-seat reference yet: calibrate first")
-        cur = _blur(small)
-        changed = self.changed(cur, self.gain(cur))
+        cur, gain = self._measure(small)
+        changed = self.changed(cur, gain)
         moving = self._motion(cur)
         out = []
         for mask in self.view.seat_masks:
             n = max(int(mask.sum()), 1)
-            score = float(changed[mask].sum()) / n
-            out.append(Reading(score, float(moving[mask].sum()) / n, score >= self.threshold))
+            score = float(np.count_nonzero(changed & mask)) / n
+            motion = float(np.count_nonzero(moving & mask)) / n
+            out.append(Reading(score, motion, score >= self.threshold))
         return out
 
     def learn(self, small: np.ndarray, where: np.ndarray | None = None, alpha: float = 0.1) -> None:
@@ -125,19 +148,16 @@ class ReferenceDetector:
         if self.ref is None:
             self.calibrate(small)
             return
-        cur = _blur(small)
-        target = cur / self.gain(cur)
-        blended = self.ref + alpha * (target - self.ref)
+        cur, gain = self._measure(small)
+        blended = self.ref + alpha * (cur / gain - self.ref)
         if where is not None:
-            blended = np.where(where[..., None], blended, self.ref)
+            blended = np.where(where[None], blended, self.ref)
         self._set_reference(blended.astype(np.float32))
 
     def shift(self, dx: float, dy: float) -> None:
         """Move the reference by (dx, dy) analysis pixels (the whole view shifted a little)."""
         assert self.ref is not None
-        m = np.float32([[1, 0, dx], [0, 1, dy]])
-        h, w = self.ref.shape[:2]
-        self._set_reference(cv2.warpAffine(self.ref, m, (w, h), borderMode=cv2.BORDER_REPLICATE))
+        self._set_reference(np.stack([translate(p, dx, dy) for p in self.ref]))
 
 
 class Hysteresis:
@@ -179,9 +199,11 @@ class SeatWatch:
 
     detector: ReferenceDetector
     confirm: int = 3
-    learn_alpha: float = 0.05
+    learn_every: int = 6  # pictures between two updates of the reference
+    learn_alpha: float = 0.2
     helper: Detector | None = None  # e.g. SegmentationDetector; both must agree on "empty"
     hysteresis: list[Hysteresis] = field(init=False)
+    _steps: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.hysteresis = [Hysteresis(self.confirm) for _ in self.detector.view.seat_masks]
@@ -193,8 +215,10 @@ class SeatWatch:
     def step(
         self, small: np.ndarray, frame: np.ndarray | None = None, known_empty: bool = False
     ) -> list[SeatState]:
-        if known_empty or not self.detector.ready:
-            self.detector.learn(small, alpha=1.0)
+        if known_empty:
+            self.detector.calibrate(small)
+        if not self.detector.ready:
+            return self.unknown()
         readings = self.detector.read(small)
         if self.helper is not None and self.helper.ready:
             extra = self.helper.read(small, frame)
@@ -203,7 +227,9 @@ class SeatWatch:
             SeatState(i, r, h.update(r.occupied))
             for i, (r, h) in enumerate(zip(readings, self.hysteresis, strict=True))
         ]
-        self._maybe_learn(small, states)
+        self._steps += 1
+        if self._steps % self.learn_every == 0:
+            self._maybe_learn(small, states)
         return states
 
     def _maybe_learn(self, small: np.ndarray, states: list[SeatState]) -> None:

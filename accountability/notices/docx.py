@@ -25,8 +25,12 @@ from accountability.notices.fonts import FontSet, docx_fonts
 
 log = logging.getLogger(__name__)
 RED = RGBColor.from_string(layout.RED.lstrip("#"))
-_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-          "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}  # fmt: skip
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
 
 
 def render_docx(doc: NoticeFields, *, official_fonts: bool = False) -> bytes:
@@ -70,7 +74,6 @@ def _page_setup(d: DocxDocument, fonts: FontSet) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(round(layout.LINE_PITCH_PT * 20)))
     normal = d.styles["Normal"]
     set_font(normal, fonts.body, layout.BODY_PT)
@@ -78,6 +81,11 @@ def _page_setup(d: DocxDocument, fonts: FontSet) -> None:
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = Pt(layout.LINE_PITCH_PT)
     pf.space_before = pf.space_after = Pt(0)
+    _no_autospace(normal.element.get_or_add_pPr())
+    lang = OxmlElement("w:lang")  # SC glyph forms from the Noto CJK collection, not JP
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(lang)  # w:lang is the last child we set
     _page_number(
         section.footer.add_paragraph()
         if not section.footer.paragraphs
@@ -87,6 +95,14 @@ def _page_setup(d: DocxDocument, fonts: FontSet) -> None:
     )
     even = section.even_page_footer
     _page_number(even.paragraphs[0] if even.paragraphs else even.add_paragraph(), fonts, "left")
+
+
+def _no_autospace(ppr: object) -> None:
+    """No extra space between Chinese and Arabic numerals (〔2026〕12号, not 〔2026〕12 号)."""
+    for name in ("autoSpaceDE", "autoSpaceDN"):
+        off = OxmlElement(f"w:{name}")
+        off.set(qn("w:val"), "0")
+        _put(ppr, off)
 
 
 def _page_number(p: DocxParagraph, fonts: FontSet, side: str) -> None:
@@ -124,6 +140,7 @@ def _para(
 ) -> DocxParagraph:
     p = d.add_paragraph()
     p.alignment = _ALIGN[align]
+    _no_autospace(p._p.get_or_add_pPr())
     if before_lines:
         p.paragraph_format.space_before = Pt(before_lines * layout.LINE_PITCH_PT)
     for i, line in enumerate(text.split("\n")):
@@ -259,34 +276,56 @@ def _evidence(d: DocxDocument, n: int, item: object, fonts: FontSet) -> None:
 
 
 def _banji(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
-    """版记 in a frame anchored at the bottom of the text block of the last page."""
+    """版记: a floating table anchored at the foot of the text block of the last page; rules
+    0.35 mm above and below, 0.25 mm between 抄送 and 印发; 4号, 左右各空一字."""
     rows = ([f"抄送：{'，'.join(doc.cc)}。"] if doc.cc else []) + [
         f"{doc.printer}\t{cn_date(doc.print_date)}印发"
     ]
-    for i, text in enumerate(rows):
-        p = _para(d, text, fonts.body, layout.SMALL_PT, align="left")
+    table = d.add_table(rows=len(rows), cols=1)
+    tbl_pr = table._tbl.tblPr
+    _float_at_bottom(tbl_pr, len(rows))
+    _table_borders(tbl_pr)
+    for row, text in zip(table.rows, rows, strict=True):
+        p = row.cells[0].paragraphs[0]
         pf = p.paragraph_format
         pf.left_indent = pf.right_indent = Pt(layout.SMALL_PT)
-        pf.tab_stops.add_tab_stop(Mm(layout.BLOCK_W_MM) - Pt(2 * layout.SMALL_PT), alignment=2)
         pf.line_spacing = Pt(layout.SMALL_PT * 1.75)
-        _frame_at_bottom(p)
-        if i == 0:
-            _border(p, "top", "000000", eighths=8, space_pt=1)
-        _border(p, "bottom", "000000", eighths=8 if i == len(rows) - 1 else 6, space_pt=1)
+        pf.tab_stops.add_tab_stop(Mm(layout.BLOCK_W_MM) - Pt(2 * layout.SMALL_PT), alignment=2)
+        set_font(p.add_run(text), fonts.body, layout.SMALL_PT)
+    end = d.add_paragraph()  # a document ends with a paragraph, not a table
+    end.paragraph_format.line_spacing = Pt(1)
 
 
-def _frame_at_bottom(p: DocxParagraph) -> None:
-    frame = OxmlElement("w:framePr")
+def _float_at_bottom(tbl_pr: object, rows: int) -> None:
+    pos = OxmlElement("w:tblpPr")
     for key, value in (
-        ("w", str(round(layout.BLOCK_W_MM / 25.4 * 1440))),
-        ("hAnchor", "margin"),
-        ("vAnchor", "margin"),
-        ("xAlign", "center"),
-        ("yAlign", "bottom"),
-        ("wrap", "notBeside"),
+        ("vertAnchor", "margin"),
+        ("horzAnchor", "margin"),
+        ("tblpXSpec", "center"),
+        ("tblpY", str(round(layout.BLOCK_H_MM / 25.4 * 1440 - rows * 490 - 60))),
     ):
-        frame.set(qn(f"w:{key}"), value)
-    _put(p._p.get_or_add_pPr(), frame)
+        pos.set(qn(f"w:{key}"), value)
+    _insert_before(tbl_pr, pos, _TBLPR_AFTER_TBLPP)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(round(layout.BLOCK_W_MM / 25.4 * 1440) - 2))
+    width.set(qn("w:type"), "dxa")
+    old = tbl_pr.find(qn("w:tblW"))  # type: ignore[attr-defined]
+    if old is not None:
+        tbl_pr.remove(old)  # type: ignore[attr-defined]
+    _insert_before(tbl_pr, width, _TBLPR_AFTER_TBLW)
+
+
+def _table_borders(tbl_pr: object) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for side, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0), ("insideH", 6)):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            edge.set(qn("w:sz"), str(size))
+            edge.set(qn("w:space"), "0")
+            edge.set(qn("w:color"), "000000")
+        borders.append(edge)
+    _insert_before(tbl_pr, borders, _TBLPR_AFTER_BORDERS)
 
 
 # Element order of w:pPr (CT_PPr) and the CT_Settings elements after w:mirrorMargins: Word
@@ -329,6 +368,26 @@ _PPR_ORDER = [
     "sectPr",
     "pPrChange",
 ]
+_TBLPR = [
+    "tblStyle",
+    "tblpPr",
+    "tblOverlap",
+    "bidiVisual",
+    "tblStyleRowBandSize",
+    "tblStyleColBandSize",
+    "tblW",
+    "jc",
+    "tblCellSpacing",
+    "tblInd",
+    "tblBorders",
+    "shd",
+    "tblLayout",
+    "tblCellMar",
+    "tblLook",
+]
+_TBLPR_AFTER_TBLPP = [f"w:{n}" for n in _TBLPR[2:]]
+_TBLPR_AFTER_TBLW = [f"w:{n}" for n in _TBLPR[7:]]
+_TBLPR_AFTER_BORDERS = [f"w:{n}" for n in _TBLPR[11:]]
 _SETTINGS_AFTER = tuple(
     f"w:{n}"
     for n in [

@@ -20,10 +20,13 @@ def sim_command(
     departments: int = typer.Option(15, min=1, max=20, help="进驻部门数"),
     seed: int = typer.Option(7, help="random seed; the same seed gives identical files"),
     start: datetime = typer.Option(
-        datetime.combine(DEFAULT_START, datetime.min.time()), formats=["%Y-%m-%d"],
+        datetime.combine(DEFAULT_START, datetime.min.time()),
+        formats=["%Y-%m-%d"],
         help="first simulated day",
     ),
-    centers: int = typer.Option(1, min=1, max=8, help="centres: 1, or a province → city → county tree"),
+    centers: int = typer.Option(
+        1, min=1, max=8, help="centres: 1, or a province → city → county tree"
+    ),
     out: Path = typer.Option(Path("events.jsonl"), help="events, one JSON object per line"),
     truth: Path = typer.Option(Path("truth.json"), help="ground truth of planted violations"),
     reference: Path | None = typer.Option(None, help="also write the Hall reference data here"),
@@ -40,7 +43,12 @@ def sim_command(
         presence_sample_seconds=presence_samples,
     )
     console = Console(stderr=True)
-    columns = (TextColumn("模拟中 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("模拟中 {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("", total=days)
 

@@ -1,20 +1,23 @@
 """Store and forward: the hall's buffer to the central JetStream stream, in order.
 
-One durable pull consumer (`uplink`) reads the buffer in sequence order. Each batch is published
-to the centre pipelined on one connection, keeping the subject and `Nats-Msg-Id`; a buffered
-event is acknowledged (and so leaves the work-queue buffer) only after the centre's stream
-acknowledged it. At the first failure in a batch the rest is negatively acknowledged in order, so
-the consumer hands it out again, in the same order, once the centre is back; anything the centre
-already stored is recognised there as a duplicate of its `Nats-Msg-Id`.
+A session starts on each connection to the centre. It recreates the pull consumer `uplink` on
+the work-queue buffer, so delivery starts again at the oldest event not yet acknowledged by the
+centre, in stream order, whatever a previous session (or a crash, or a restart of the local
+server) left pending. Each batch is published to the centre pipelined on one connection, keeping
+the subject and `Nats-Msg-Id`; a buffered event is acknowledged (and so leaves the buffer) only
+after the centre's stream acknowledged it. At the first failure the session ends; the next one
+resends from the first event not acknowledged, and whatever the centre already stored it
+recognises as a duplicate of its `Nats-Msg-Id`.
 
 The central connection never reconnects by itself (`allow_reconnect=False`): a client that
 reconnects replays its unsent buffer after the socket died, which could put a later event ahead
-of an earlier one. The loop here opens a fresh connection with backoff instead.
+of an earlier one. The loop opens a fresh connection, with backoff, instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -25,7 +28,7 @@ from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import APIError
+from nats.js.errors import APIError, NotFoundError
 
 from hallwatch.edge.metrics import EdgeMetrics
 from hallwatch.edge.subjects import BUFFER_STREAM, MSG_ID, PREFIX
@@ -100,9 +103,6 @@ class Uplink:
         self.connected = False
 
     async def run(self, stopping: asyncio.Event) -> None:
-        psub = await self.local_js.pull_subscribe(
-            f"{PREFIX}.>", durable=DURABLE, stream=BUFFER_STREAM, config=consumer_config(self.batch)
-        )
         backoff = Backoff()
         while not stopping.is_set():
             central = await self._connect()
@@ -113,7 +113,7 @@ class Uplink:
             self.metrics.central_up.set(1)
             log.info("uplink connected to the centre at %s", central.connected_url.netloc)
             try:
-                await self._pump(psub, central, stopping)
+                await self._session(central, stopping)
             except (CentralUnavailable, *_FAILURES) as exc:
                 self.metrics.uplink_errors.labels("publish").inc()
                 log.warning("uplink lost the centre: %s; events wait in the hall buffer", exc)
@@ -124,7 +124,6 @@ class Uplink:
                 self.connected = False
                 self.metrics.central_up.set(0)
                 await _close(central)
-        await psub.unsubscribe()
 
     async def _connect(self) -> Client | None:
         try:
@@ -143,24 +142,37 @@ class Uplink:
             log.debug("centre unreachable: %s", exc)
             return None
 
-    async def _pump(
-        self, psub: JetStreamContext.PullSubscription, central: Client, stopping: asyncio.Event
-    ) -> None:
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        """A fresh consumer: delivery from the oldest event still in the buffer."""
+        try:
+            await self.local_js.delete_consumer(BUFFER_STREAM, DURABLE)
+        except NotFoundError:
+            pass
+        return await self.local_js.pull_subscribe(
+            f"{PREFIX}.>", durable=DURABLE, stream=BUFFER_STREAM, config=consumer_config(self.batch)
+        )
+
+    async def _session(self, central: Client, stopping: asyncio.Event) -> None:
         cjs = central.jetstream(timeout=self.publish_timeout)
+        psub = await self._subscribe()
         probe = True  # after (re)connecting, send one event alone before pipelining again
-        while not stopping.is_set():
-            if central.is_closed:
-                raise CentralUnavailable("connection to the centre closed")
-            try:
-                msgs = await psub.fetch(1 if probe else self.batch, timeout=1.0)
-            except TimeoutError:
-                continue
-            await self.forward(cjs, msgs)
-            probe = False
+        try:
+            while not stopping.is_set():
+                if central.is_closed:
+                    raise CentralUnavailable("connection to the centre closed")
+                try:
+                    msgs = await psub.fetch(1 if probe else self.batch, timeout=1.0)
+                except TimeoutError:
+                    continue
+                await self.forward(cjs, msgs)
+                probe = False
+        finally:
+            with contextlib.suppress(*_FAILURES):
+                await psub.unsubscribe()
 
     async def forward(self, cjs: JetStreamContext, msgs: Sequence[Msg]) -> None:
-        """Publish `msgs` to the centre pipelined; ack each after the centre acked it, in order;
-        from the first failure on, nak the rest in order and raise CentralUnavailable."""
+        """Publish `msgs` to the centre pipelined; ack each after the centre acked it, in order,
+        up to the first failure, which raises CentralUnavailable (the session ends there)."""
         sends = [
             asyncio.ensure_future(
                 cjs.publish(m.subject, m.data, headers=forward_headers(m, self.center))
@@ -168,10 +180,8 @@ class Uplink:
             for m in msgs
         ]
         results = await asyncio.gather(*sends, return_exceptions=True)
-        for i, (msg, result) in enumerate(zip(msgs, results, strict=True)):
+        for msg, result in zip(msgs, results, strict=True):
             if isinstance(result, BaseException):
-                for rest in msgs[i:]:
-                    await rest.nak()
                 raise CentralUnavailable(f"the centre did not acknowledge: {result!r}")
             await msg.ack()
             self.metrics.forwarded.labels(str(bool(result.duplicate)).lower()).inc()

@@ -1,4 +1,4 @@
-"""The event streams: valid core.events models, deterministic ids and bytes, the working calendar."""
+"""Event streams: valid core.events models, deterministic ids and bytes, the working calendar."""
 
 from __future__ import annotations
 
@@ -15,8 +15,17 @@ from sim.config import HallConfig, SimConfig
 from sim.dataset import generate
 
 ENVELOPE = [
-    "event_id", "kind", "occurred_at", "source", "region_code", "center_code",
-    "department_code", "window_code", "case_no", "staff_id", "payload",
+    "event_id",
+    "kind",
+    "occurred_at",
+    "source",
+    "region_code",
+    "center_code",
+    "department_code",
+    "window_code",
+    "case_no",
+    "staff_id",
+    "payload",
 ]
 
 
@@ -26,12 +35,27 @@ def test_every_emitted_event_validates_as_a_core_event(dataset):
         parsed = parse_event(event)
         kinds[parsed.kind] += 1
     expected = {
-        "case.applied", "case.accepted", "case.refused", "case.supplement_requested",
-        "case.supplement_received", "case.step_started", "case.step_completed",
-        "case.special_procedure_started", "case.special_procedure_ended", "case.extended",
-        "case.completed", "case.delivered", "fee.charged", "rating.submitted",
-        "complaint.filed", "complaint.accepted", "complaint.resolved", "queue.ticket_issued",
-        "queue.ticket_called", "queue.ticket_served", "attendance.clock_in",
+        "case.applied",
+        "case.accepted",
+        "case.refused",
+        "case.supplement_requested",
+        "case.supplement_received",
+        "case.step_started",
+        "case.step_completed",
+        "case.special_procedure_started",
+        "case.special_procedure_ended",
+        "case.extended",
+        "case.completed",
+        "case.delivered",
+        "fee.charged",
+        "rating.submitted",
+        "complaint.filed",
+        "complaint.accepted",
+        "complaint.resolved",
+        "queue.ticket_issued",
+        "queue.ticket_called",
+        "queue.ticket_served",
+        "attendance.clock_in",
         "attendance.clock_out",
     }
     assert set(kinds) == expected
@@ -80,8 +104,23 @@ def _run_cli(tmp_path, name: str, seed: int) -> tuple[bytes, bytes, bytes]:
     app.command("sim")(sim_command)
     app.command("noop")(lambda: None)  # two commands keep `sim` a sub-command, as in hallwatch
     out, truth, hall = (tmp_path / f"{name}.{ext}" for ext in ("jsonl", "truth.json", "hall.json"))
-    args = ["sim", "--days", "4", "--windows", "10", "--seed", str(seed), "--out", str(out),
-            "--truth", str(truth), "--reference", str(hall), "--start", "2025-09-26"]
+    args = [
+        "sim",
+        "--days",
+        "4",
+        "--windows",
+        "10",
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--truth",
+        str(truth),
+        "--reference",
+        str(hall),
+        "--start",
+        "2025-09-26",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return out.read_bytes(), truth.read_bytes(), hall.read_bytes()
@@ -99,3 +138,14 @@ def test_the_same_seed_writes_byte_identical_files(tmp_path):
     assert all(parse_event(line) for line in lines[:500])
     truth = orjson.loads(a[1])
     assert truth["start"] == "2025-09-26T00:00:00+08:00" and truth["violations"]
+
+
+def test_a_region_tree_with_video_events_still_validates_every_event():
+    cfg = SimConfig(
+        days=2, hall=HallConfig(windows=6, departments=3, centers=2), presence_sample_seconds=300
+    )
+    dataset = generate(cfg)
+    kinds = Counter(parse_event(e).kind for e in dataset.events)
+
+    assert {e["center_code"] for e in dataset.events} == {"ZW610000", "ZW610800"}
+    assert kinds["presence.sample"] > 0 and kinds["camera.health"] > 0

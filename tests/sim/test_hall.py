@@ -14,7 +14,13 @@ def test_default_centre_has_departments_windows_staff_and_a_matter_catalogue():
 
     assert 12 <= len(hall.departments) <= 18
     assert len(hall.windows) == 40
-    assert {d.name for d in hall.departments} >= {"公安局", "市场监管局", "人社局", "税务局", "发改局"}
+    assert {d.name for d in hall.departments} >= {
+        "公安局",
+        "市场监管局",
+        "人社局",
+        "税务局",
+        "发改局",
+    }
     assert 90 <= len(hall.matters) <= 110
     assert {m.case_type for m in hall.matters} == {CaseType.INSTANT, CaseType.PROMISED}
 
@@ -40,7 +46,11 @@ def test_promised_matters_have_shorter_promised_than_legal_limits_and_some_charg
     assert sum(m.legal_days == 20 for m in promised) > len(promised) / 3
     cut = sum(1 - m.promised_days / m.legal_days for m in promised) / len(promised)
     assert 0.55 < cut < 0.75
-    assert all(m.legal_days == m.promised_days == 0 for m in hall.matters if m.case_type == CaseType.INSTANT)
+    assert all(
+        m.legal_days == m.promised_days == 0
+        for m in hall.matters
+        if m.case_type == CaseType.INSTANT
+    )
     assert 0 < sum(m.fee is not None for m in hall.matters) < len(hall.matters) / 2
 
 

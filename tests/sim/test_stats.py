@@ -35,7 +35,9 @@ def test_statistics_meet_the_design_targets(dataset, calendar):
         ("评议率", got.rated_share, dataset.config.traffic.rated_share, 0.03),
         ("空岗分钟/窗口/日", absence, 20.0, 10.0),  # ~3 short absences + planted
     ]
-    table = Table("指标", "实测", "目标", "容差", title=f"{got.accepted} 件受理, {got.completed} 件办结")
+    table = Table(
+        "指标", "实测", "目标", "容差", title=f"{got.accepted} 件受理, {got.completed} 件办结"
+    )
     for name, value, target, tol in rows:
         table.add_row(name, f"{value:.4f}", f"{target:.4f}", f"±{tol}")
     Console(width=100).print(table)

@@ -49,8 +49,12 @@ def _deadlines(case, calendar) -> tuple[datetime, datetime] | None:
         return None
     day = _t(acc["occurred_at"]).date()
     extra = sum(e["payload"]["days"] for e in case["case.extended"])
-    for s, e in zip(case["case.special_procedure_started"], case["case.special_procedure_ended"], strict=True):
-        extra += calendar.working_days_between(_t(s["occurred_at"]).date(), _t(e["occurred_at"]).date())
+    for s, e in zip(
+        case["case.special_procedure_started"], case["case.special_procedure_ended"], strict=True
+    ):
+        extra += calendar.working_days_between(
+            _t(s["occurred_at"]).date(), _t(e["occurred_at"]).date()
+        )
     return (
         _cob(calendar.add_working_days(day, p["promised_days"] + extra)),
         _cob(calendar.add_working_days(day, p["legal_days"] + extra)),
@@ -62,7 +66,9 @@ def test_every_truth_kind_is_planted_in_ten_days(truth_items):
 
 
 @pytest.mark.parametrize("kind,which", [("case_overdue_promised", 0), ("case_overdue_legal", 1)])
-def test_overdue_truth_is_exactly_the_cases_completed_after_their_deadline(dataset, cases, calendar, truth_items, kind, which):
+def test_overdue_truth_is_exactly_the_cases_completed_after_their_deadline(
+    dataset, cases, calendar, truth_items, kind, which
+):
     truth = {i["case_no"]: i for i in truth_items[kind]}
     late = {}
     for no, case in cases.items():
@@ -78,13 +84,25 @@ def test_overdue_truth_is_exactly_the_cases_completed_after_their_deadline(datas
 
 
 def test_warning_levels_follow_the_documented_presets(cases, calendar, truth_items):
-    reached = Counter((i["detail"]["preset"], i["detail"]["level"]) for i in truth_items["case_warning"])
-    assert set(reached) == {("vendor", "warning"), ("vendor", "yellow"), ("vendor", "red"), ("one_day", "warning"), ("one_day", "red")}
+    reached = Counter(
+        (i["detail"]["preset"], i["detail"]["level"]) for i in truth_items["case_warning"]
+    )
+    assert set(reached) == {
+        ("vendor", "warning"),
+        ("vendor", "yellow"),
+        ("vendor", "red"),
+        ("one_day", "warning"),
+        ("one_day", "red"),
+    }
     for item in truth_items["case_warning"]:
         case = cases[item["case_no"]]
         done = _t(case["case.completed"][0]["occurred_at"])
         assert _t(item["start"]) < done == _t(item["end"])
-    red = {i["case_no"] for i in truth_items["case_warning"] if i["detail"] == {"preset": "one_day", "level": "red"}}
+    red = {
+        i["case_no"]
+        for i in truth_items["case_warning"]
+        if i["detail"] == {"preset": "one_day", "level": "red"}
+    }
     assert red == {i["case_no"] for i in truth_items["case_overdue_promised"]}
 
 
@@ -94,7 +112,10 @@ def _presence(dataset):
 
 def _opening(day: date) -> list[tuple[datetime, datetime]]:
     base = datetime.combine(day, datetime.min.time(), CST)
-    return [(base + timedelta(hours=9), base + timedelta(hours=12)), (base + timedelta(hours=13, minutes=30), base + timedelta(hours=17, minutes=30))]
+    return [
+        (base + timedelta(hours=9), base + timedelta(hours=12)),
+        (base + timedelta(hours=13, minutes=30), base + timedelta(hours=17, minutes=30)),
+    ]
 
 
 def _empty_spans(spans, day):
@@ -112,9 +133,13 @@ def _empty_spans(spans, day):
     return out
 
 
-def test_planted_empty_windows_are_exactly_the_long_gaps_and_short_ones_are_not_planted(dataset, calendar, truth_items):
+def test_planted_empty_windows_are_exactly_the_long_gaps_and_short_ones_are_not_planted(
+    dataset, calendar, truth_items
+):
     presence = _presence(dataset)
-    planted = {(i["window_code"], _t(i["start"]), _t(i["end"])) for i in truth_items["window_empty"]}
+    planted = {
+        (i["window_code"], _t(i["start"]), _t(i["end"])) for i in truth_items["window_empty"]
+    }
     long_gaps, short_gaps = set(), 0
     day = dataset.config.start
     for _ in range(dataset.config.days):
@@ -158,14 +183,23 @@ def test_case_level_plants_are_visible_in_the_case_events(dataset, cases, calend
         case = cases[item["case_no"]]
         matter = case["case.applied"][0]["payload"]["matter_code"]
         assert Decimal(case["fee.charged"][0]["payload"]["amount"]) != fees[matter]
-    off = {no for no, c in cases.items() for f in c["fee.charged"] if Decimal(f["payload"]["amount"]) != fees[c["case.applied"][0]["payload"]["matter_code"]]}
+    off = {
+        no
+        for no, c in cases.items()
+        for f in c["fee.charged"]
+        if Decimal(f["payload"]["amount"]) != fees[c["case.applied"][0]["payload"]["matter_code"]]
+    }
     assert off == {i["case_no"] for i in truth_items["fee_off_standard"]}
 
 
 def _count(dataset, kind, dept, start, end, keep=lambda e: True):
     return sum(
-        1 for e in dataset.events
-        if e["kind"] == kind and e["department_code"] == dept and start <= _t(e["occurred_at"]) < end and keep(e)
+        1
+        for e in dataset.events
+        if e["kind"] == kind
+        and e["department_code"] == dept
+        and start <= _t(e["occurred_at"]) < end
+        and keep(e)
     )
 
 
@@ -177,6 +211,13 @@ def test_spikes_are_three_times_the_baseline_of_one_department_over_two_hours(da
         assert n >= item["detail"]["count"] >= max(5, 3 * item["detail"]["baseline_2h"])
     for item in truth_items["bad_rating_spike"]:
         start, end = _t(item["start"]), _t(item["end"])
-        n = _count(dataset, "rating.submitted", item["department_code"], start, end, lambda e: e["payload"]["score"] >= 4)
+        n = _count(
+            dataset,
+            "rating.submitted",
+            item["department_code"],
+            start,
+            end,
+            lambda e: e["payload"]["score"] >= 4,
+        )
         assert n >= item["detail"]["count"] >= 3 * item["detail"]["baseline_2h"]
         assert item["detail"]["count"] >= 3

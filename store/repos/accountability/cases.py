@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg import Connection
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 
@@ -360,3 +360,154 @@ def revoke_measures(conn: Connection[Any], case_id: int, at: datetime, reason: s
 
 def _first(row: Any) -> Any:
     return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    kind: str
+    code: str
+    name: str
+    center_code: str
+    region_code: str
+    department_code: str
+    department_name: str
+    window_name: str | None
+
+
+_SUBJECTS = {
+    "staff": (
+        "select 'staff' as kind, s.staff_id as code, s.name, d.center_code, c.region_code,"
+        " d.code as department_code, d.name as department_name, w.name as window_name"
+        " from staff s join departments d on d.code = s.department_code"
+        " join centers c on c.code = d.center_code left join windows w on w.code = s.window_code"
+        " where s.staff_id = %s"
+    ),
+    "window": (
+        "select 'window' as kind, w.code, w.name, w.center_code, c.region_code,"
+        " d.code as department_code, d.name as department_name, w.name as window_name"
+        " from windows w join departments d on d.code = w.department_code"
+        " join centers c on c.code = w.center_code where w.code = %s"
+    ),
+    "department": (
+        "select 'department' as kind, d.code, d.name, d.center_code, c.region_code,"
+        " d.code as department_code, d.name as department_name, null::text as window_name"
+        " from departments d join centers c on c.code = d.center_code where d.code = %s"
+    ),
+}
+
+
+def describe_subject(conn: Connection[Any], kind: str, code: str) -> SubjectInfo | None:
+    """Name, department, centre and region of a staff member, window or department."""
+    query = _SUBJECTS.get(kind)
+    if query is None:
+        raise ValueError(f"subject kind must be staff, window or department, got {kind!r}")
+    with conn.cursor(row_factory=class_row(SubjectInfo)) as cur:
+        return cur.execute(query, (code,)).fetchone()  # type: ignore[arg-type]
+
+
+# The reply clock of a 督办 is a row of the shared `clocks` table (ingest's migration 0021), so
+# the alert engine fires it like any other clock: red when the reply is overdue.
+CLOCK_SUBJECT, CLOCK_KIND = "accountability_case", "supervision_reply"
+
+
+def start_reply_clock(
+    conn: Connection[Any],
+    case: AccCase,
+    *,
+    start_at: datetime,
+    due_at: datetime,
+    provisional: bool,
+    calendar_version: str,
+) -> None:
+    """Create or restart the case's reply clock: `reply_days` working days, red at `due_at`."""
+    conn.execute(
+        "insert into clocks (subject_kind, subject_id, clock_kind, region_code, center_code,"
+        " department_code, start_at, budget, unit, policy, due_at, level_due, provisional,"
+        " calendar_version, state, next_fire_at) values (%(sk)s, %(id)s, %(ck)s, %(region)s,"
+        " %(center)s, %(dep)s, %(start)s, %(days)s, 'working_days', 'deadline', %(due)s,"
+        " %(level_due)s, %(prov)s, %(ver)s, 'running', %(due)s)"
+        " on conflict (subject_kind, subject_id, clock_kind) do update set"
+        " start_at = excluded.start_at, budget = excluded.budget, pauses = '[]',"
+        " due_at = excluded.due_at, level_due = excluded.level_due,"
+        " provisional = excluded.provisional, calendar_version = excluded.calendar_version,"
+        " state = 'running', stopped_at = null, level = null, fired_at = null,"
+        " next_fire_at = excluded.next_fire_at, updated_at = now()",
+        {
+            "sk": CLOCK_SUBJECT,
+            "id": str(case.id),
+            "ck": CLOCK_KIND,
+            "region": case.region_code,
+            "center": case.center_code,
+            "dep": case.department_code,
+            "start": start_at,
+            "days": case.reply_days,
+            "due": due_at,
+            "level_due": Jsonb({"red": due_at.isoformat()}),
+            "prov": provisional,
+            "ver": calendar_version,
+        },
+    )
+
+
+def stop_reply_clock(conn: Connection[Any], case_id: int, at: datetime) -> None:
+    """The reply arrived (or the case ended): the clock stops and fires no more."""
+    conn.execute(
+        "update clocks set state = 'stopped', stopped_at = %s, next_fire_at = null,"
+        " updated_at = now() where subject_kind = %s and subject_id = %s and clock_kind = %s"
+        " and state <> 'stopped'",
+        (at, CLOCK_SUBJECT, str(case_id), CLOCK_KIND),
+    )
+
+
+def reply_clock(conn: Connection[Any], case_id: int) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select * from clocks where subject_kind = %s and subject_id = %s and clock_kind = %s",
+            (CLOCK_SUBJECT, str(case_id), CLOCK_KIND),
+        ).fetchone()
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the 办件 projection (ingest's `cases`) says about one case."""
+
+    case_no: str
+    center_code: str
+    department_code: str | None
+    window_code: str | None
+    staff_id: str | None
+    matter_name: str | None
+    case_type: str | None
+    status: str
+    accepted_at: datetime | None
+    completed_at: datetime | None
+    promised_days: int | None
+    promised_due_at: datetime | None
+    legal_due_at: datetime | None
+
+
+def case_facts(conn: Connection[Any], case_no: str) -> CaseFacts | None:
+    with conn.cursor(row_factory=class_row(CaseFacts)) as cur:
+        return cur.execute(
+            "select case_no, center_code, department_code, window_code, staff_id, matter_name,"
+            " case_type, status, accepted_at, completed_at, promised_days, promised_due_at,"
+            " legal_due_at from cases where case_no = %s",
+            (case_no,),
+        ).fetchone()
+
+
+def case_events(conn: Connection[Any], case_no: str, limit: int = 50) -> list[dict[str, Any]]:
+    """A case's events in time order (kind, occurred_at, payload) for the timeline."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select kind, occurred_at, staff_id, window_code, payload from events"
+            " where case_no = %s order by occurred_at, id limit %s",
+            (case_no, limit),
+        ).fetchall()
+
+
+def set_reply_due(conn: Connection[Any], case_id: int, due: datetime) -> AccCase:
+    conn.execute("update accountability_cases set reply_due_at = %s where id = %s", (due, case_id))
+    case = get_case(conn, case_id)
+    assert case is not None
+    return case

@@ -22,6 +22,7 @@ class CenterInfo:
     region_code: str
     region_name: str
     timezone: str
+    schedule: dict[str, Any]
     issuer_name: str | None  # configured 发文机关 (None: use the default)
     issuer_code: str | None
 
@@ -108,7 +109,7 @@ def center_info(conn: Connection[Any], center_code: str) -> CenterInfo | None:
     with conn.cursor(row_factory=class_row(CenterInfo)) as cur:
         return cur.execute(
             "select c.code, c.name, c.region_code, r.name as region_name,"
-            " coalesce(c.schedule->>'timezone', 'Asia/Shanghai') as timezone,"
+            " coalesce(c.schedule->>'timezone', 'Asia/Shanghai') as timezone, c.schedule,"
             " i.name as issuer_name, i.code as issuer_code"
             " from centers c join regions r on r.code = c.region_code"
             " left join doc_issuers i on i.center_code = c.code where c.code = %s",

@@ -1,0 +1,231 @@
+"""Validation at the edge (STYLE.md habit 6): one raw input in, either an `Accepted` event ready
+for the writer (its `events` row built once) or a `Rejected` one that names every bad field and
+keeps the raw bytes for the dead-letter table.
+
+Beyond the schema of core.events: no NUL characters (PostgreSQL text cannot hold them), a sane
+`occurred_at`, the centre, department and window known and consistent with each other (reference
+data), and — for an HTTP sender — the event inside its API key's scope.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from core.events import Envelope, EventError, FieldProblem, parse_event
+from core.regions import in_scope
+from store.repos.events import EventTuple, RawJson
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+_NUL = re.compile(rb"\\u0000")
+
+
+class RejectReason(StrEnum):
+    MALFORMED = "malformed"  # not JSON, not an object, a broken CSV row
+    INVALID = "invalid"  # fails the event schema
+    UNKNOWN_REFERENCE = "unknown_reference"  # centre/department/window not in reference data
+    OUT_OF_SCOPE = "out_of_scope"  # outside the sender's API key scope
+    TOO_LARGE = "too_large"  # a request over the batch limit
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    event_id: UUID
+    kind: str
+    row: EventTuple
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    raw: bytes
+    reason: RejectReason
+    problems: tuple[FieldProblem, ...]
+    index: int | None = None  # position in the request, line number in a file
+    kind: str | None = None
+    event_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"reason": self.reason.value}
+        if self.index is not None:
+            out["index"] = self.index
+        if self.event_id is not None:
+            out["event_id"] = self.event_id
+        out["problems"] = [{"field": p.field, "reason": p.reason} for p in self.problems]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class KeyScope:
+    """What one API key may send: its source (or a dotted child of it) inside a region subtree,
+    optionally one centre."""
+
+    source: str
+    region_code: str
+    center_code: str | None = None
+
+    def problems(self, ev: Envelope) -> list[FieldProblem]:
+        out = []
+        if ev.source != self.source and not ev.source.startswith(self.source + "."):
+            out.append(_p("source", f"this API key may only send source {self.source!r}"))
+        if not in_scope(self.region_code, ev.region_code):
+            out.append(_p("region_code", f"outside this API key's region {self.region_code}"))
+        if self.center_code is not None and ev.center_code != self.center_code:
+            out.append(_p("center_code", f"this API key may only send centre {self.center_code}"))
+        return out
+
+
+@dataclass
+class ReferenceIndex:
+    """Known centres (→ region), departments (→ centre) and windows (→ centre, department),
+    reloaded through `load` at most every `refresh_s` seconds when an unknown code shows up."""
+
+    load: Callable[[], tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str]]]]
+    refresh_s: float = 5.0
+    centers: dict[str, str] = field(default_factory=dict)
+    departments: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _loaded_at: float = -1e9
+
+    def refresh(self, force: bool = False) -> None:
+        if force or time.monotonic() - self._loaded_at >= self.refresh_s:
+            self.centers, self.departments, self.windows = self.load()
+            self._loaded_at = time.monotonic()
+
+    def problems(self, ev: Envelope) -> list[FieldProblem]:
+        out = self._check(ev)
+        if out:
+            self.refresh()  # reference data may have been added since the last load
+            out = self._check(ev)
+        return out
+
+    def _check(self, ev: Envelope) -> list[FieldProblem]:
+        region = self.centers.get(ev.center_code)
+        if region is None:
+            return [_p("center_code", f"unknown centre {ev.center_code!r}; load reference data")]
+        out = []
+        if region != ev.region_code:
+            out.append(_p("region_code", f"centre {ev.center_code} is in region {region}"))
+        dept = ev.department_code
+        if dept is not None and self.departments.get(dept) != ev.center_code:
+            out.append(_p("department_code", f"no department {dept!r} in {ev.center_code}"))
+        if ev.window_code is not None:
+            window = self.windows.get(ev.window_code)
+            if window is None or window[0] != ev.center_code:
+                out.append(_p("window_code", f"no window {ev.window_code!r} in {ev.center_code}"))
+            elif dept is not None and window[1] != dept:
+                out.append(_p("window_code", f"window {ev.window_code} belongs to {window[1]}"))
+        return out
+
+
+def _p(field_name: str, reason: str) -> FieldProblem:
+    return FieldProblem(field=field_name, reason=reason)
+
+
+class Validator:
+    """Turns raw inputs into Accepted or Rejected; `reference` and `scope` are optional checks."""
+
+    def __init__(
+        self, reference: ReferenceIndex | None = None, scope: KeyScope | None = None
+    ) -> None:
+        self.reference = reference
+        self.scope = scope
+
+    def check(self, raw: bytes | Mapping[str, Any], index: int | None = None) -> Accepted | Rejected:
+        try:
+            ev = parse_event(raw)
+        except EventError as exc:
+            return _rejected(raw, index, exc.problems)
+        if isinstance(raw, bytes) and _NUL.search(raw) is None:
+            nul: list[FieldProblem] = []
+        else:
+            nul = [_p(path, "must not contain a NUL character") for path in _nul_fields(ev)]
+        problems = nul + _time_problems(ev)
+        if problems:
+            return _rejected(raw, index, problems, RejectReason.INVALID, ev)
+        if self.reference is not None and (problems := self.reference.problems(ev)):
+            return _rejected(raw, index, problems, RejectReason.UNKNOWN_REFERENCE, ev)
+        if self.scope is not None and (problems := self.scope.problems(ev)):
+            return _rejected(raw, index, problems, RejectReason.OUT_OF_SCOPE, ev)
+        return Accepted(ev.event_id, ev.kind.value, event_row(ev))  # type: ignore[attr-defined]
+
+
+def event_row(ev: Envelope) -> EventTuple:
+    payload = ev.payload  # type: ignore[attr-defined]
+    data = type(payload).__pydantic_serializer__.to_json(payload, exclude_none=True)
+    return (
+        ev.event_id,
+        ev.kind.value,  # type: ignore[attr-defined]
+        ev.occurred_at,
+        ev.source,
+        ev.region_code,
+        ev.center_code,
+        ev.department_code,
+        ev.window_code,
+        ev.case_no,
+        ev.staff_id,
+        RawJson(data),
+    )
+
+
+def _time_problems(ev: Envelope) -> list[FieldProblem]:
+    if MIN_YEAR <= ev.occurred_at.year <= MAX_YEAR:
+        return []
+    return [_p("occurred_at", f"must be between {MIN_YEAR} and {MAX_YEAR}")]
+
+
+def _nul_fields(ev: Envelope) -> Iterator[str]:
+    def walk(value: Any, path: str) -> Iterator[str]:
+        if isinstance(value, str) and "\x00" in value:
+            yield path
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                yield from walk(v, f"{path}.{i}")
+
+    return walk(ev.model_dump(), "")
+
+
+def _raw_bytes(raw: bytes | Mapping[str, Any]) -> bytes:
+    if isinstance(raw, bytes):
+        return raw
+    try:
+        return orjson.dumps(raw, default=str)
+    except TypeError:
+        return repr(raw).encode()
+
+
+def _rejected(
+    raw: bytes | Mapping[str, Any],
+    index: int | None,
+    problems: list[FieldProblem],
+    reason: RejectReason | None = None,
+    ev: Envelope | None = None,
+) -> Rejected:
+    if reason is None:
+        malformed = any(p.field == "(event)" for p in problems)
+        reason = RejectReason.MALFORMED if malformed else RejectReason.INVALID
+    kind = ev.kind.value if ev is not None else _guess(raw, "kind")  # type: ignore[attr-defined]
+    event_id = str(ev.event_id) if ev is not None else _guess(raw, "event_id")
+    return Rejected(_raw_bytes(raw), reason, tuple(problems), index, kind, event_id)
+
+
+def _guess(raw: bytes | Mapping[str, Any], key: str) -> str | None:
+    """A field of an input that failed validation, for metrics and the 422 body (best effort)."""
+    if isinstance(raw, bytes):
+        try:
+            raw = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+    if isinstance(raw, Mapping):
+        value = raw.get(key)
+        return value[:64] if isinstance(value, str) else None
+    return None

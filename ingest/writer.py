@@ -1,0 +1,345 @@
+"""The batched writer: every source hands it validated events (and refused inputs); one thread
+merges submissions into batches (by size or after a short wait), writes each batch in one
+transaction and resolves each submission's future only after the commit.
+
+One batch = one transaction: the write lock, then binary COPY of the ids into `event_ids` and of
+the rows into `events` (fast path); if any id was seen before, the COPY fails on the primary key
+and the batch goes again through the slow path under a savepoint (look the ids up, keep the first
+occurrence of each new one). Refused inputs go to `dead_letters` in the same transaction.
+
+Backpressure: `submit` raises QueueFull when more than `max_queue` events wait. A lost
+connection (a PostgreSQL restart) is retried with back-off, forever, until `stop(abort=True)`; the
+sources keep waiting (HTTP until its own timeout, NATS until redelivery), so nothing is lost.
+`stop()` flushes what is queued before returning (graceful shutdown).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from ingest.metrics import IngestMetrics
+from ingest.validate import Accepted, Rejected
+from store.repos import events as event_repo
+from store.repos.ingest import DeadLetterIn, add_dead_letters
+
+log = logging.getLogger(__name__)
+
+Connect = Callable[[], psycopg.Connection[Any]]
+
+
+class QueueFull(RuntimeError):
+    """The writer has `max_queue` events waiting: try again later (HTTP 503)."""
+
+
+class WriterStopped(RuntimeError):
+    """The writer was stopped before this submission could be committed."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission, known after its commit."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    accepted_kinds: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Outcome) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.accepted_kinds.update(other.accepted_kinds)
+
+
+@dataclass
+class Submission:
+    items: Sequence[Accepted]
+    rejects: Sequence[Rejected] = ()
+    source: str = "api"
+    duplicates: int = 0  # repeats inside the submission, already dropped by the producer
+    encoded: tuple[bytes, bytes] | None = None  # (ids, events) COPY bodies, if pre-encoded
+    future: Future[Outcome] = field(default_factory=Future)
+
+    @property
+    def size(self) -> int:
+        return len(self.items) + len(self.rejects)
+
+
+def dedupe(items: Sequence[Accepted]) -> tuple[list[Accepted], int]:
+    """The first occurrence of each event_id, and how many repeats were dropped."""
+    seen: set[Any] = set()
+    out = []
+    for a in items:
+        if a.event_id not in seen:
+            seen.add(a.event_id)
+            out.append(a)
+    return out, len(items) - len(out)
+
+
+class Writer:
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        metrics: IngestMetrics | None = None,
+        batch_events: int = 10_000,
+        max_delay_s: float = 0.02,
+        max_queue: int = 100_000,
+        retry_max_s: float = 5.0,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._connect = connect
+        self.metrics = metrics or IngestMetrics(registry=None)
+        self.batch_events = batch_events
+        self.max_delay_s = max_delay_s
+        self.max_queue = max_queue
+        self.retry_max_s = retry_max_s
+        self.on_commit = on_commit
+        self._queue: deque[Submission] = deque()
+        self._cond = threading.Condition()
+        self._depth = 0  # events queued or in flight
+        self._stopping = False
+        self._abort = threading.Event()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._encoder: event_repo.RowEncoder | None = None
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+
+    # ------------------------------------------------------------ producer side
+
+    def start(self) -> Writer:
+        self._thread.start()
+        return self
+
+    @property
+    def queue_depth(self) -> int:
+        return self._depth
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def submit(self, sub: Submission) -> Future[Outcome]:
+        with self._cond:
+            if self._stopping:
+                raise WriterStopped("the writer is stopping")
+            if self._depth and self._depth + sub.size > self.max_queue:
+                self.metrics.backpressure.inc()
+                raise QueueFull(f"{self._depth} events waiting for the database")
+            self._queue.append(sub)
+            self._depth += sub.size
+            self.metrics.queue_depth.set(self._depth)
+            self._cond.notify()
+        return sub.future
+
+    def write(self, sub: Submission, timeout: float | None = None) -> Outcome:
+        """Submit and wait for the commit (waits for room when the queue is full)."""
+        while True:
+            try:
+                return self.submit(sub).result(timeout)
+            except QueueFull:
+                time.sleep(0.05)
+
+    def stop(self, timeout: float = 30.0, abort: bool = False) -> None:
+        """Flush the queue (unless `abort`), then end the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if abort:
+            self._abort.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._abort.set()
+            self._thread.join(5)
+        self._close()
+
+    def encoder(self) -> event_repo.RowEncoder:
+        """A row encoder for a producer thread (its own cursor, no round trips)."""
+        return event_repo.RowEncoder(self._connection())
+
+    # ------------------------------------------------------------ writer thread
+
+    def _run(self) -> None:
+        while (batch := self._take()) is not None:
+            self._commit(batch)
+        log.info("ingest writer stopped")
+
+    def _take(self) -> list[Submission] | None:
+        with self._cond:
+            while not self._queue:
+                if self._stopping:
+                    return None
+                self._cond.wait(0.5)
+            subs: list[Submission] = []
+            n = 0
+            deadline = time.monotonic() + self.max_delay_s
+            while True:
+                while self._queue and (not subs or n + self._queue[0].size <= self.batch_events):
+                    sub = self._queue.popleft()
+                    subs.append(sub)
+                    n += sub.size
+                left = deadline - time.monotonic()
+                if n >= self.batch_events or self._stopping or left <= 0 or self._queue:
+                    return subs
+                self._cond.wait(left)
+
+    def _commit(self, subs: list[Submission]) -> None:
+        started = time.monotonic()
+        try:
+            outcomes = self._write_retrying(subs)
+        except WriterStopped as exc:
+            self._finish(subs, exc)
+            return
+        size = sum(s.size for s in subs)
+        self.metrics.batch_size.observe(size)
+        self.metrics.batch_seconds.observe(time.monotonic() - started)
+        for sub, outcome in zip(subs, outcomes, strict=True):
+            self._count(sub, outcome)
+        self._finish(subs, outcomes)
+        if self.on_commit is not None:
+            self.on_commit()
+
+    def _finish(self, subs: list[Submission], result: list[Any] | BaseException) -> None:
+        with self._cond:
+            self._depth -= sum(s.size for s in subs)
+            self.metrics.queue_depth.set(self._depth)
+        for i, sub in enumerate(subs):
+            value = result if isinstance(result, BaseException) else result[i]
+            if isinstance(value, BaseException):
+                sub.future.set_exception(value)
+            else:
+                sub.future.set_result(value)
+
+    def _count(self, sub: Submission, outcome: Outcome | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            return
+        for kind, n in outcome.accepted_kinds.items():
+            self.metrics.count(kind, "accepted", n)
+        if outcome.duplicates:
+            self.metrics.count(None, "duplicate", outcome.duplicates)
+        for r in sub.rejects:
+            self.metrics.count(r.kind, "rejected")
+            self.metrics.dead_letters.labels(r.reason.value).inc()
+
+    def _write_retrying(self, subs: list[Submission]) -> list[Outcome | BaseException]:
+        delay = 0.1
+        while True:
+            if self._abort.is_set():
+                raise WriterStopped("the writer was stopped before the commit")
+            try:
+                return self._write_isolating(self._connection(), subs)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                log.warning("ingest batch not written (%s); retrying in %.1f s", exc, delay)
+                self.metrics.write_retries.inc()
+                self._close()
+                self._abort.wait(delay)
+                delay = min(delay * 2, self.retry_max_s)
+
+    def _write_isolating(
+        self, conn: psycopg.Connection[Any], subs: list[Submission]
+    ) -> list[Outcome | BaseException]:
+        """Write the batch; if the database refuses it for a reason that retrying cannot fix,
+        write each submission alone so only the culprit fails."""
+        try:
+            return list(write_batch(conn, subs, self._encoder_for(conn)))
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            raise
+        except psycopg.Error as exc:
+            if len(subs) == 1:
+                log.error("ingest submission refused by the database: %s", exc)
+                return [exc]
+        out: list[Outcome | BaseException] = []
+        for sub in subs:
+            out.extend(self._write_isolating(conn, [sub]))
+        return out
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+            self._encoder = None
+        return self._conn
+
+    def _encoder_for(self, conn: psycopg.Connection[Any]) -> event_repo.RowEncoder:
+        if self._encoder is None:
+            self._encoder = event_repo.RowEncoder(conn)
+        return self._encoder
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except psycopg.Error:
+                log.debug("closing a broken connection failed", exc_info=True)
+
+
+def write_batch(
+    conn: psycopg.Connection[Any], subs: Sequence[Submission], encoder: event_repo.RowEncoder
+) -> list[Outcome]:
+    """One transaction: lock, COPY new events, keep dead letters, notify; per-submission
+    outcomes."""
+    items = [a for s in subs for a in s.items]
+    with conn.transaction():
+        event_repo.lock_writes(conn)
+        new = _copy_events(conn, subs, items, encoder)
+        add_dead_letters(
+            conn,
+            [
+                DeadLetterIn(
+                    _dl_source(s.source, r), r.reason.value, r.as_json()["problems"], r.raw
+                )
+                for s in subs
+                for r in s.rejects
+            ],
+        )
+        event_repo.notify(conn)
+    out = []
+    for s in subs:
+        kinds = Counter(a.kind for a in s.items if id(a) in new)
+        accepted = sum(kinds.values())
+        out.append(Outcome(accepted, s.duplicates + len(s.items) - accepted, len(s.rejects), kinds))
+    return out
+
+
+def _dl_source(source: str, r: Rejected) -> str:
+    return source if r.index is None else f"{source}#{r.index}"
+
+
+def _copy_events(
+    conn: psycopg.Connection[Any],
+    subs: Sequence[Submission],
+    items: list[Accepted],
+    encoder: event_repo.RowEncoder,
+) -> set[int]:
+    """COPY the batch's events; returns the id() of each Accepted that was new."""
+    if not items:
+        return set()
+    try:
+        with conn.transaction():  # a savepoint: a repeat only undoes this part
+            ids = [s.encoded[0] if s.encoded else encoder.ids(a.row for a in s.items) for s in subs]
+            rows = [s.encoded[1] if s.encoded else encoder.events(a.row for a in s.items) for s in subs]
+            event_repo.copy_new_events(conn, event_repo.copy_data(ids), event_repo.copy_data(rows))
+        return {id(a) for a in items}
+    except psycopg.errors.UniqueViolation:
+        pass
+    known = event_repo.existing_ids(conn, [a.event_id for a in items])
+    fresh: list[Accepted] = []
+    for a in items:
+        if a.event_id not in known:
+            known.add(a.event_id)
+            fresh.append(a)
+    if fresh:
+        event_repo.copy_new_events(
+            conn,
+            event_repo.copy_data([encoder.ids(a.row for a in fresh)]),
+            event_repo.copy_data([encoder.events(a.row for a in fresh)]),
+        )
+    return {id(a) for a in fresh}

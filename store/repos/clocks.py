@@ -1,0 +1,135 @@
+"""Duty clocks (migration 0021): the projector's upsert and the console's read. The alert engine
+claims due rows itself (`next_fire_at`, FOR UPDATE SKIP LOCKED); see the migration for who
+writes which column."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from psycopg import Connection
+from psycopg.copy import Copy, FileWriter
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+
+@dataclass(frozen=True, slots=True)
+class ClockRow:
+    subject_kind: str
+    subject_id: str
+    clock_kind: str
+    region_code: str
+    center_code: str
+    department_code: str | None
+    start_at: datetime
+    budget: int
+    unit: str
+    pauses: tuple[tuple[datetime, datetime | None], ...]
+    extensions: tuple[tuple[datetime, int], ...]
+    policy: str
+    due_at: datetime | None
+    level_due: dict[str, datetime]
+    provisional: bool
+    calendar_version: str
+    state: str  # running | paused | stopped
+    stopped_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClock:
+    subject_kind: str
+    subject_id: str
+    clock_kind: str
+    start_at: datetime
+    budget: int
+    unit: str
+    policy: str
+    due_at: datetime | None
+    level_due: dict[str, Any]
+    provisional: bool
+    state: str
+    stopped_at: datetime | None
+    level: str | None
+    next_fire_at: datetime | None
+    pauses: list[dict[str, Any]]
+    extensions: list[dict[str, Any]]
+
+
+COLUMNS = tuple(f.name for f in fields(ClockRow))
+_TYPES = {
+    "start_at": "timestamptz",
+    "budget": "int4",
+    "pauses": "jsonb",
+    "extensions": "jsonb",
+    "due_at": "timestamptz",
+    "level_due": "jsonb",
+    "provisional": "bool",
+    "stopped_at": "timestamptz",
+}
+_UPSERT = f"""
+insert into clocks ({", ".join(COLUMNS)}, next_fire_at)
+select {", ".join(COLUMNS)}, clock_next_fire(level_due, null, state) from clocks_stage
+on conflict (subject_kind, subject_id, clock_kind) do update set
+    {", ".join(f"{c} = excluded.{c}" for c in COLUMNS[3:])},
+    next_fire_at = case
+        -- a level already raised whose due time moved into the future (an extension, a
+        -- late pause): wake the engine now so it can re-assess
+        when clocks.level is not null and excluded.state <> 'stopped'
+             and (excluded.level_due ->> clocks.level) is not null
+             and (excluded.level_due ->> clocks.level)::timestamptz > now() then now()
+        else clock_next_fire(excluded.level_due, clocks.level, excluded.state) end,
+    updated_at = now()
+"""
+
+
+def _values(c: ClockRow) -> tuple[Any, ...]:
+    out = []
+    for name in COLUMNS:
+        v = getattr(c, name)
+        if name == "pauses":
+            v = Jsonb([{"start": s.isoformat(), "end": e.isoformat() if e else None} for s, e in v])
+        elif name == "extensions":
+            v = Jsonb([{"at": at.isoformat(), "amount": n} for at, n in v])
+        elif name == "level_due":
+            v = Jsonb({k: t.isoformat() for k, t in v.items()})
+        out.append(v)
+    return tuple(out)
+
+
+def save_clocks(conn: Connection[Any], clocks: Iterable[ClockRow]) -> int:
+    """Insert or update clocks by (subject, kind); next_fire_at follows clock_next_fire."""
+    rows = [_values(c) for c in clocks]
+    if not rows:
+        return 0
+    conn.execute(
+        "create temp table if not exists clocks_stage on commit delete rows as"  # type: ignore[arg-type]
+        f" select {', '.join(COLUMNS)} from clocks with no data"
+    )
+    buf = io.BytesIO()
+    with conn.cursor() as cur:
+        with Copy(cur, binary=True, writer=FileWriter(buf)) as fmt:
+            fmt.set_types([_TYPES.get(c, "text") for c in COLUMNS])
+            for row in rows:
+                fmt.write_row(row)
+        with cur.copy(
+            f"copy clocks_stage ({', '.join(COLUMNS)}) from stdin (format binary)"  # type: ignore[arg-type]
+        ) as copy:
+            copy.write(buf.getvalue())
+        cur.execute(_UPSERT)  # type: ignore[arg-type]
+    return len(rows)
+
+
+def subject_clocks(
+    conn: Connection[Any], subject_kind: str, subject_ids: Sequence[str]
+) -> list[StoredClock]:
+    with conn.cursor(row_factory=class_row(StoredClock)) as cur:
+        return cur.execute(
+            "select subject_kind, subject_id, clock_kind, start_at, budget, unit, policy, due_at,"
+            " level_due, provisional, state, stopped_at, level, next_fire_at, pauses, extensions"
+            " from clocks where subject_kind = %s and subject_id = any(%s)"
+            " order by subject_id, start_at, clock_kind",
+            (subject_kind, list(subject_ids)),
+        ).fetchall()

@@ -1,0 +1,195 @@
+"""The events table: the batched writer's SQL (binary COPY, de-duplication through `event_ids`)
+and the reads of the projector and the console (a tail by id, a subject's events).
+
+Every writer of `events` goes through `write_batch`, which takes one advisory lock for the
+transaction: ids are then allocated and become visible in commit order, so a reader that has seen
+id N will never see an id below N appear later (the projector's tail relies on it).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from psycopg import Connection, Cursor, postgres
+from psycopg.adapt import Dumper
+from psycopg.copy import Copy, FileWriter
+from psycopg.errors import UniqueViolation
+from psycopg.pq import Format
+from psycopg.rows import class_row, scalar_row
+from psycopg.types.json import Jsonb
+
+WRITE_LOCK = 0x4857_4556  # "HWEV": one batch writer at a time, ids in commit order
+NOTIFY_CHANNEL = "hallwatch_events"
+
+EVENT_COLUMNS = (
+    "event_id",
+    "kind",
+    "occurred_at",
+    "source",
+    "region_code",
+    "center_code",
+    "department_code",
+    "window_code",
+    "case_no",
+    "staff_id",
+    "payload",
+)
+EVENT_TYPES = ("uuid", "text", "timestamptz", *("text",) * 7, "jsonb")
+ID_TYPES = ("uuid", "timestamptz")
+_COPY_EVENTS = f"copy events ({', '.join(EVENT_COLUMNS)}) from stdin (format binary)"
+_COPY_IDS = "copy event_ids (event_id, occurred_at) from stdin (format binary)"
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # header of the binary COPY format
+_TRAILER = b"\xff\xff"
+
+# An events row: (event_id, kind, occurred_at, source, region_code, center_code,
+# department_code, window_code, case_no, staff_id, payload JSON as RawJson bytes)
+EventTuple = tuple[Any, ...]
+
+
+class RawJson(bytes):
+    """JSON text that is already serialised: written to a jsonb column as is."""
+
+
+class _RawJsonbDumper(Dumper):
+    """jsonb in binary COPY with `set_types`: RawJson as is, anything else through orjson."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        if isinstance(obj, RawJson):
+            return b"\x01" + obj  # jsonb binary format: version 1, then the text
+        return b"\x01" + orjson.dumps(obj.obj if isinstance(obj, Jsonb) else obj)
+
+
+class RowEncoder:
+    """Encodes rows in PostgreSQL's binary COPY format without a round trip, so a producer
+    thread can do it while the writer's connection is busy. The body (no header, no trailer) of
+    several batches can be concatenated into one COPY (see `copy_data`)."""
+
+    def __init__(self, conn: Connection[Any]) -> None:
+        conn.adapters.register_dumper(RawJson, _RawJsonbDumper)
+        self._cursor: Cursor[Any] = conn.cursor()
+
+    def body(self, rows: Iterable[Sequence[Any]], types: Sequence[str]) -> bytes:
+        buf = io.BytesIO()
+        with Copy(self._cursor, binary=True, writer=FileWriter(buf)) as copy:
+            copy.set_types(list(types))
+            for row in rows:
+                copy.write_row(row)
+        data = buf.getvalue()
+        return data[len(_SIGNATURE) : -len(_TRAILER)]
+
+    def events(self, rows: Iterable[EventTuple]) -> bytes:
+        return self.body(rows, EVENT_TYPES)
+
+    def ids(self, rows: Iterable[EventTuple]) -> bytes:
+        return self.body(((r[0], r[2]) for r in rows), ID_TYPES)
+
+
+def copy_data(bodies: Iterable[bytes]) -> bytes:
+    return _SIGNATURE + b"".join(bodies) + _TRAILER
+
+
+def lock_writes(conn: Connection[Any]) -> None:
+    conn.execute("select pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+
+def copy_new_events(conn: Connection[Any], id_data: bytes, event_data: bytes) -> None:
+    """Fast path, inside the writer's transaction: COPY the ids, then the events. Raises
+    UniqueViolation if any id was seen before (the caller then takes `existing_ids`)."""
+    with conn.cursor() as cur:
+        with cur.copy(_COPY_IDS) as copy:
+            copy.write(id_data)
+        with cur.copy(_COPY_EVENTS) as copy:
+            copy.write(event_data)
+
+
+def existing_ids(conn: Connection[Any], ids: Sequence[UUID]) -> set[UUID]:
+    """The ids among `ids` already stored (the slow path, when a batch holds repeats)."""
+    with conn.cursor(row_factory=scalar_row) as cur:
+        rows = cur.execute(
+            "select e.event_id from event_ids e"
+            " join unnest(%s::uuid[]) as u(id) on e.event_id = u.id",
+            (list(ids),),
+        ).fetchall()
+    return set(rows)
+
+
+def notify(conn: Connection[Any]) -> None:
+    """Wake projectors and engines listening on NOTIFY_CHANNEL (delivered at commit)."""
+    conn.execute("select pg_notify(%s, '')", (NOTIFY_CHANNEL,))
+
+
+def is_repeat(exc: BaseException) -> bool:
+    return isinstance(exc, UniqueViolation)
+
+
+# ---------------------------------------------------------------- reads
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    event_id: UUID
+    kind: str
+    occurred_at: datetime
+    received_at: datetime
+    source: str
+    region_code: str
+    center_code: str
+    department_code: str | None
+    window_code: str | None
+    case_no: str | None
+    staff_id: str | None
+    payload: dict[str, Any]
+
+
+_SELECT = (
+    "select id, event_id, kind, occurred_at, received_at, source, region_code, center_code,"
+    " department_code, window_code, case_no, staff_id, payload from events"
+)
+
+
+def _rows(conn: Connection[Any], sql: str, params: Sequence[Any]) -> list[EventRow]:
+    with conn.cursor(row_factory=class_row(EventRow)) as cur:
+        return cur.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+
+def events_after(conn: Connection[Any], position: int, limit: int) -> list[EventRow]:
+    """The events with id > position, in id order (= commit order, see WRITE_LOCK)."""
+    return _rows(conn, _SELECT + " where id > %s order by id limit %s", (position, limit))
+
+
+def last_id(conn: Connection[Any]) -> int:
+    with conn.cursor(row_factory=scalar_row) as cur:
+        return int(cur.execute("select coalesce(max(id), 0) from events").fetchone())
+
+
+def case_events(conn: Connection[Any], case_nos: Sequence[str]) -> list[EventRow]:
+    """Every event of these cases, by case, time and id."""
+    return _rows(
+        conn,
+        _SELECT + " where case_no = any(%s) order by case_no, occurred_at, id",
+        (list(case_nos),),
+    )
+
+
+def complaint_events(conn: Connection[Any], numbers: Sequence[str]) -> list[EventRow]:
+    return _rows(
+        conn,
+        _SELECT + " where kind like 'complaint.%%' and payload ->> 'complaint_no' = any(%s)"
+        " order by payload ->> 'complaint_no', occurred_at, id",
+        (list(numbers),),
+    )
+
+
+def count(conn: Connection[Any]) -> int:
+    with conn.cursor(row_factory=scalar_row) as cur:
+        return int(cur.execute("select count(*) from events").fetchone())

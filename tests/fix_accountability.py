@@ -1,0 +1,66 @@
+"""Accountability fixtures: the people of the small hall as actors, a storage under the test's
+temporary directory, a fixed `now`, and a helper that opens a case against a staff member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from accountability.files import Storage
+from accountability.measures import Measure
+from accountability.notices.types import NoticeType
+from accountability.service import Actor, CaseDraft, open_case
+from core.enums import AlertLevel
+from store.repos import users
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 10, 14, 9, 0, tzinfo=SHANGHAI)  # a Wednesday
+FACTS = (
+    "办件编号YY-ZW-2026-000123（食品经营许可，承诺时限6个工作日）于2026年9月28日受理，"
+    "承诺办结期限为2026年10月13日，截至2026年10月14日9时仍未办结，已超过承诺时限"
+)
+
+
+@pytest.fixture
+def storage(tmp_path) -> Storage:
+    return Storage(tmp_path / "var")
+
+
+@pytest.fixture
+def actors(conn, hall) -> dict[str, Actor]:
+    """supervisor, inspector, liaison (of the hall's first department), leader, admin."""
+    return {
+        name: Actor.of(users.get(conn, name))
+        for name in ("supervisor", "inspector", "liaison", "leader", "admin")
+    }
+
+
+def draft(
+    staff_id: str = "YY-ZW-W01-A",
+    *,
+    notice: NoticeType = NoticeType.SUPERVISION_ORDER,
+    measure: Measure = Measure.REMINDER,
+    origin_ref: str | None = None,
+    title: str = "食品经营许可办件超期未办结",
+) -> CaseDraft:
+    return CaseDraft(
+        subject_kind="staff",
+        subject_code=staff_id,
+        title=title,
+        facts=FACTS,
+        origin="alert" if origin_ref else "manual",
+        origin_ref=origin_ref,
+        alert_level=AlertLevel.RED if origin_ref else None,
+        measure=measure,
+        notice_type=notice,
+    )
+
+
+@pytest.fixture
+def open_staff_case(conn, actors):
+    def make(**kw):
+        return open_case(conn, draft(**kw), actors["supervisor"], NOW)
+
+    return make
