@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 from psycopg_pool import ConnectionPool
 
+from console import metrics
 from core.regions import region_prefix
 from core.settings import Settings, load_settings
 from store.db import Database
@@ -21,7 +22,9 @@ def settings() -> Settings:
 
 @st.cache_resource
 def pool() -> ConnectionPool:
-    return Database.open(settings()).pool("hallwatch-console", max_size=4)
+    return metrics.watch_pool(
+        Database.open(settings()).pool("hallwatch-console", max_size=4), settings()
+    )
 
 
 def current_user() -> User | None:

@@ -14,17 +14,23 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from functools import reduce
+from operator import or_
+from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
 
-from core.events import Envelope, EventError, FieldProblem, parse_event
+from pydantic import Field, TypeAdapter, ValidationError
+
+from core.events import EVENT_MODELS, Envelope, EventError, FieldProblem, parse_event
 from core.regions import in_scope
 from store.repos.events import EventTuple, RawJson
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 _NUL = re.compile(rb"\\u0000")
+_EVENT = Annotated[reduce(or_, EVENT_MODELS.values()), Field(discriminator="kind")]  # type: ignore[valid-type]
+_ARRAY: TypeAdapter[list[Envelope]] = TypeAdapter(list[_EVENT])  # type: ignore[valid-type]
 
 
 class RejectReason(StrEnum):
@@ -138,21 +144,47 @@ class Validator:
         self.scope = scope
 
     def check(self, raw: bytes | Mapping[str, Any], index: int | None = None) -> Accepted | Rejected:
+        """One event given as JSON bytes or as a JSON-ready mapping."""
         try:
             ev = parse_event(raw)
         except EventError as exc:
             return _rejected(raw, index, exc.problems)
-        if isinstance(raw, bytes) and _NUL.search(raw) is None:
-            nul: list[FieldProblem] = []
-        else:
-            nul = [_p(path, "must not contain a NUL character") for path in _nul_fields(ev)]
-        problems = nul + _time_problems(ev)
+        nul = not isinstance(raw, bytes) or _NUL.search(raw) is not None
+        return self._post(ev, raw, index, nul)
+
+    def check_array(self, body: bytes) -> list[Accepted | Rejected]:
+        """A JSON array of events: validated in one pass when every element is good, else
+        element by element (each refused element keeps its own JSON as raw bytes)."""
+        try:
+            events = _ARRAY.validate_json(body)
+        except ValidationError:
+            return self._each(body)
+        nul = _NUL.search(body) is not None
+        return [self._post(ev, None, i, nul) for i, ev in enumerate(events)]
+
+    def _each(self, body: bytes) -> list[Accepted | Rejected]:
+        try:
+            items = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            return [_rejected(body, None, [_p("(body)", f"invalid JSON: {exc}")])]
+        if not isinstance(items, list):
+            return [_rejected(body, None, [_p("(body)", "expected an event or an array")])]
+        return [self.check(orjson.dumps(item), i) for i, item in enumerate(items)]
+
+    def _post(
+        self, ev: Envelope, raw: bytes | Mapping[str, Any] | None, index: int | None, nul: bool
+    ) -> Accepted | Rejected:
+        """The checks beyond the schema, on a parsed event."""
+        problems = [_p(p, "must not contain a NUL character") for p in _nul_fields(ev)] if nul else []
+        problems += _time_problems(ev)
+        reason = RejectReason.INVALID
+        if not problems and self.reference is not None:
+            problems, reason = self.reference.problems(ev), RejectReason.UNKNOWN_REFERENCE
+        if not problems and self.scope is not None:
+            problems, reason = self.scope.problems(ev), RejectReason.OUT_OF_SCOPE
         if problems:
-            return _rejected(raw, index, problems, RejectReason.INVALID, ev)
-        if self.reference is not None and (problems := self.reference.problems(ev)):
-            return _rejected(raw, index, problems, RejectReason.UNKNOWN_REFERENCE, ev)
-        if self.scope is not None and (problems := self.scope.problems(ev)):
-            return _rejected(raw, index, problems, RejectReason.OUT_OF_SCOPE, ev)
+            source = raw if raw is not None else orjson.dumps(ev.model_dump(mode="json"))
+            return _rejected(source, index, problems, reason, ev)
         return Accepted(ev.event_id, ev.kind.value, event_row(ev))  # type: ignore[attr-defined]
 
 
