@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,9 +34,16 @@ log = logging.getLogger(__name__)
 
 
 def issue(
-    conn: Connection[Any], case_id: int, actor: Actor, now: datetime, storage: Storage
+    conn: Connection[Any],
+    case_id: int,
+    actor: Actor,
+    now: datetime,
+    storage: Storage,
+    *,
+    render: bool = True,
 ) -> notice_repo.NoticeRow:
-    """Issue the case's notice and render it; returns the notice with its file paths."""
+    """Issue the case's notice and render it (unless `render` is False: then the files are
+    made on first download by `ensure_files`); returns the notice."""
     with conn.transaction():
         case = move(conn, load(conn, case_id, actor), Action.ISSUE, actor, now)
         center = notice_repo.center_info(conn, case.center_code)
@@ -90,7 +98,7 @@ def issue(
             doc_type=doc_type.value,
         )
     log.info("issued %s for case %s", number, case.id)
-    return render_files(conn, notice, storage, now)
+    return render_files(conn, notice, storage, now) if render else notice
 
 
 def _issuer(center: notice_repo.CenterInfo) -> Issuer:
@@ -203,3 +211,13 @@ def render_files(
     fresh = notice_repo.get_notice(conn, notice.id)
     assert fresh is not None
     return fresh
+
+
+def ensure_files(
+    conn: Connection[Any], notice: notice_repo.NoticeRow, storage: Storage, now: datetime
+) -> notice_repo.NoticeRow:
+    """The notice with its PDF and DOCX on disk (rendered again if missing)."""
+    paths = (notice.pdf_path, notice.docx_path)
+    if all(p and Path(p).is_file() for p in paths):
+        return notice
+    return render_files(conn, notice, storage, now)

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.calendar import DEFAULT_SCHEDULE, WorkingCalendar
-from core.clocks import Budget, BudgetUnit, Clock, PolicyName, WarningPolicy
-from core.enums import EventKind
-from core.reference import Schedule
-
 from alerts.findings import Rule
 from alerts.rules import RuleParams
 from alerts.spikes import SpikeParams
 from alerts.state import ClockState, event_place
+from core.calendar import DEFAULT_SCHEDULE, WorkingCalendar
+from core.clocks import Budget, BudgetUnit, Clock, PolicyName, WarningPolicy
+from core.enums import EventKind
+from core.reference import Schedule
 
 # Default preset of each clock rule; centres and matters may choose another.
 DEFAULT_PRESETS: dict[Rule, PolicyName] = {
@@ -30,7 +29,7 @@ DEFAULT_PRESETS: dict[Rule, PolicyName] = {
     Rule.PATROL_FINDING: PolicyName.DEADLINE,
 }
 # Budgets of the clocks the engine starts itself from complaint events (DOMAIN.md: acceptance
-# 3–7 working days, completion 13–30 working days; local rules differ).
+# 3–7 working days, completion 13–30 working days, both from filing; local rules differ).
 COMPLAINT_ACCEPTANCE_DAYS = 5
 COMPLAINT_COMPLETION_DAYS = 15
 
@@ -80,9 +79,10 @@ def complaint_clocks(
     resolved = next((e for e in rows if e["kind"] == EventKind.COMPLAINT_RESOLVED), None)
     place = event_place(filed)
     out = []
-    specs = [(Rule.COMPLAINT_ACCEPTANCE, filed, COMPLAINT_ACCEPTANCE_DAYS, accepted or resolved)]
-    if accepted is not None:
-        specs.append((Rule.COMPLAINT_COMPLETION, accepted, COMPLAINT_COMPLETION_DAYS, resolved))
+    specs = [
+        (Rule.COMPLAINT_ACCEPTANCE, filed, COMPLAINT_ACCEPTANCE_DAYS, accepted or resolved),
+        (Rule.COMPLAINT_COMPLETION, filed, COMPLAINT_COMPLETION_DAYS, resolved),
+    ]
     for rule, start, days, stop in specs:
         clock = Clock(
             _at(start["occurred_at"]),

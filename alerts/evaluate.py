@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.enums import EventKind
-
 from alerts import rules
 from alerts.context import RuleContext, complaint_clocks
 from alerts.findings import Evaluation, Place, Rule
@@ -24,7 +22,9 @@ from alerts.state import (
     case_timeline,
     event_place,
     matter_of,
+    notice_clock,
 )
+from core.enums import EventKind
 
 
 def case(
@@ -42,7 +42,11 @@ def case(
     cal = ctx.calendar_for(p.region_code)
     schedule = ctx.schedule_for(p.center_code)
     matter = matter_of(timeline, matters)
-    out = rules.process_evaluation(timeline, matter, cal, schedule, ctx.params_for(p.center_code))
+    params = ctx.params_for(p.center_code)
+    out = rules.process_evaluation(timeline, matter, cal, schedule, params)
+    notice = notice_clock(timeline, params.supplement_notice_days)
+    if notice is not None:
+        out = out + rules.clock_evaluation(notice, now, cal, schedule)
     if matter is not None:
         policy = ctx.policy(Rule.CASE_PROMISED, p.center_code, matter.code)
         clocks = case_clocks(timeline, matter, policy, cal, schedule)
@@ -68,7 +72,9 @@ def complaint(
     return out
 
 
-def fee(event: Mapping[str, Any], matters: Mapping[str, MatterInfo], matter_code: str | None) -> Evaluation:
+def fee(
+    event: Mapping[str, Any], matters: Mapping[str, MatterInfo], matter_code: str | None
+) -> Evaluation:
     payload = event.get("payload") or {}
     matter = matters.get(matter_code) if matter_code else None
     charge = FeeCharge(
@@ -104,8 +110,11 @@ def window(
     return rules.window_evaluation(state, now, cal, ctx.params_for(place.center_code))
 
 
-def queue(ctx: RuleContext, center_code: str, tickets: Sequence[Ticket], now: datetime) -> Evaluation:
-    return rules.queue_evaluation(list(tickets), now, ctx.params_for(center_code))
+def queue(
+    ctx: RuleContext, queue: str, place: Place, tickets: Sequence[Ticket], now: datetime
+) -> Evaluation:
+    params = ctx.params_for(place.center_code)
+    return rules.queue_evaluation(queue, place, list(tickets), now, params)
 
 
 def queue_of(t: Ticket) -> str:
@@ -144,4 +153,7 @@ def _at(value: object) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-SPIKE_KINDS = {EventKind.COMPLAINT_FILED: Rule.COMPLAINT_SPIKE, EventKind.RATING_SUBMITTED: Rule.BAD_RATING_SPIKE}
+SPIKE_KINDS = {
+    EventKind.COMPLAINT_FILED: Rule.COMPLAINT_SPIKE,
+    EventKind.RATING_SUBMITTED: Rule.BAD_RATING_SPIKE,
+}

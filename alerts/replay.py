@@ -17,14 +17,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.enums import EventKind
-
 from alerts import evaluate
 from alerts.context import RuleContext
 from alerts.findings import Clear, Evaluation, Finding, Place, Rule
 from alerts.fold import SeatFold, fold_window_event, seat_unchanged, ticket_key
 from alerts.spikes import Baseline, fit
 from alerts.state import MatterInfo, Ticket, event_place
+from core.enums import EventKind
 
 SPIKE_EVERY = timedelta(minutes=5)
 TICK = timedelta(hours=1)
@@ -138,7 +137,11 @@ class Replay:
         elif kind == EventKind.FEE_CHARGED:
             self._cases.setdefault(e["case_no"], []).append(e)
             code = next(
-                (x["payload"].get("matter_code") for x in self._cases[e["case_no"]] if x["payload"].get("matter_code")),
+                (
+                    x["payload"].get("matter_code")
+                    for x in self._cases[e["case_no"]]
+                    if x["payload"].get("matter_code")
+                ),
                 None,
             )
             self.apply("", evaluate.fee(e, self.matters, code), at)
@@ -187,7 +190,9 @@ class Replay:
     def _window_eval(self, code: str) -> Callable[[datetime], Evaluation]:
         def again(now: datetime) -> Evaluation:
             place, seat = self._seats[code]
-            n = len(self._tickets.get(code, {})) + len(self._tickets.get(place.department_code or "", {}))
+            n = len(self._tickets.get(code, {})) + len(
+                self._tickets.get(place.department_code or "", {})
+            )
             return evaluate.window(self.ctx, code, place, seat, n, now)
 
         return again
@@ -202,16 +207,26 @@ class Replay:
             self._tickets.setdefault(queue, {})[key] = ticket
         else:
             queue = evaluate.queue_of(Ticket(key, "", event_place(e), at))
-            found = next((q for q in (queue, e.get("department_code")) if key in self._tickets.get(q or "", {})), None)
+            found = next(
+                (
+                    q
+                    for q in (queue, e.get("department_code"))
+                    if key in self._tickets.get(q or "", {})
+                ),
+                None,
+            )
             if found is None:
                 return
             queue = found
             del self._tickets[queue][key]
             self.apply("", Evaluation((Clear(Rule.QUEUE_LONG_WAIT, key, "已叫号"),)), at)
-        center = e["center_code"]
+        place = event_place(e)
+        where = Place(place.region_code, place.center_code, place.department_code)
 
         def again(now: datetime) -> Evaluation:
-            return evaluate.queue(self.ctx, center, list(self._tickets.get(queue, {}).values()), now)
+            return evaluate.queue(
+                self.ctx, queue, where, list(self._tickets.get(queue, {}).values()), now
+            )
 
         self.apply(f"queue:{queue}", again(at), at, again)
 
@@ -223,7 +238,9 @@ class Replay:
                 del tickets[k]
             if stale:
                 clears = tuple(Clear(Rule.QUEUE_LONG_WAIT, k, "当日已结束") for k in stale)
-                self.apply("", Evaluation((*clears, Clear(Rule.QUEUE_BACKLOG, queue, "当日已结束"))), at)
+                self.apply(
+                    "", Evaluation((*clears, Clear(Rule.QUEUE_BACKLOG, queue, "当日已结束"))), at
+                )
 
     # -------------------------------------------------------------- spikes
 
@@ -233,7 +250,12 @@ class Replay:
             return
         place = event_place(e)
         hour = at.astimezone(self.tz).replace(minute=0, second=0, microsecond=0)
-        subjects = [(place.department_code or "", Place(place.region_code, place.center_code, place.department_code))]
+        subjects = [
+            (
+                place.department_code or "",
+                Place(place.region_code, place.center_code, place.department_code),
+            )
+        ]
         subjects.append((place.center_code, Place(place.region_code, place.center_code)))
         for subject, where in subjects:
             _, times = self._counts.setdefault((rule, subject), (where, deque()))
@@ -255,7 +277,9 @@ class Replay:
             if baseline is None:
                 continue
             history = sorted(self._hourly[key].items())
-            ev = evaluate.spike(self.ctx, key[0], key[1], place, baseline, list(times), history, now)
+            ev = evaluate.spike(
+                self.ctx, key[0], key[1], place, baseline, list(times), history, now
+            )
             self.apply("", ev, now)
 
     def _baseline(self, key: tuple[Rule, str], now: datetime) -> Baseline | None:
@@ -266,7 +290,9 @@ class Replay:
         assert self._start is not None
         first = max(
             self._start.astimezone(self.tz).replace(minute=0, second=0, microsecond=0),
-            datetime.combine(today - timedelta(days=self.ctx.spike.history_days), datetime.min.time(), self.tz),
+            datetime.combine(
+                today - timedelta(days=self.ctx.spike.history_days), datetime.min.time(), self.tz
+            ),
         )
         midnight = datetime.combine(today, datetime.min.time(), self.tz)
         hourly = self._hourly.get(key, {})

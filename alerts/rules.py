@@ -13,6 +13,18 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from alerts.findings import RULE_LABELS, Clear, Evaluation, Finding, Outcome, Place, Rule
+from alerts.spikes import SpikeParams, is_spike
+from alerts.state import (
+    CaseTimeline,
+    ClockState,
+    FeeCharge,
+    FeedState,
+    MatterInfo,
+    Ticket,
+    WindowState,
+    case_clocks,
+)
 from core.calendar import WorkingCalendar
 from core.clocks import (
     SEVERITY,
@@ -27,19 +39,6 @@ from core.clocks import (
 )
 from core.enums import ALERT_LEVEL_LABELS, AlertLevel, CameraStatus, CaseType, EventKind
 from core.reference import Schedule
-
-from alerts.findings import RULE_LABELS, Clear, Evaluation, Finding, Outcome, Place, Rule
-from alerts.spikes import SpikeParams, is_spike
-from alerts.state import (
-    CaseTimeline,
-    ClockState,
-    FeeCharge,
-    FeedState,
-    MatterInfo,
-    Ticket,
-    WindowState,
-    case_clocks,
-)
 
 Y, R, W = AlertLevel.YELLOW, AlertLevel.RED, AlertLevel.WARNING
 
@@ -82,6 +81,10 @@ def _threshold_time(
         n = anchor.total.amount + threshold.days
         if n < 0:
             return anchor.start
+        if n == 0:  # close of business of the starting day, or at once if that has passed
+            day = anchor.start.astimezone(ZoneInfo(schedule.timezone)).date()
+            close = calendar.closing_time(calendar.add_working_days(day, 0), schedule)
+            return max(anchor.start, close)
         shifted = Clock(anchor.start, Budget(n, anchor.budget.unit), pauses=anchor.pauses)
         return due_at(shifted, calendar=calendar, schedule=schedule)
     single = WarningPolicy(name="single", thresholds=(threshold,))
@@ -329,9 +332,11 @@ def process_evaluation(
     schedule: Schedule,
     params: RuleParams = RuleParams(),
 ) -> Evaluation:
-    """Process anomalies (rule family 5), each its own alert on the case."""
+    """Process anomalies (rule family 5), each its own alert on the case. (The fourth, a 补正
+    notice later than 5 working days after the application, is a duty clock: see
+    `state.notice_clock`; it fires at the deadline, not only when the late notice arrives.)"""
     found: list[Outcome] = []
-    for check in (_unaccepted, _off_system, _second_supplement, _late_supplement):
+    for check in (_unaccepted, _off_system, _second_supplement):
         found += check(case, matter, calendar, schedule, params)
     found += _late_extension(case, matter, calendar, schedule)
     return Evaluation(tuple(found))
@@ -384,24 +389,6 @@ def _second_supplement(case: CaseTimeline, *_: Any) -> list[Outcome]:
     ]
 
 
-def _late_supplement(
-    case: CaseTimeline, _m: Any, calendar: WorkingCalendar, schedule: Schedule, params: RuleParams
-) -> list[Outcome]:
-    applied = case.first(EventKind.CASE_APPLIED)
-    asked = case.times(EventKind.CASE_SUPPLEMENT_REQUESTED)
-    if applied is None or not asked:
-        return []
-    day = applied.at.astimezone(ZoneInfo(schedule.timezone)).date()
-    limit = calendar.closing_time(
-        calendar.add_working_days(day, params.supplement_notice_days), schedule
-    )
-    late = [t for t in asked if t > limit]
-    if not late:
-        return []
-    text = f"补正告知晚于申请后{params.supplement_notice_days}个工作日（行政许可法第32条）"
-    return [_finding(case, Rule.LATE_SUPPLEMENT, Y, late[0], text, limit=_iso(limit))]
-
-
 def _late_extension(
     case: CaseTimeline, matter: MatterInfo | None, calendar: WorkingCalendar, schedule: Schedule
 ) -> list[Outcome]:
@@ -425,43 +412,42 @@ def _late_extension(
 
 
 def queue_evaluation(
+    queue: str,
+    place: Place,
     tickets: list[Ticket],
     now: datetime,
     params: RuleParams = RuleParams(),
     tz: ZoneInfo = ZoneInfo("Asia/Shanghai"),
 ) -> Evaluation:
-    """Queue (rule family 6): a ticket waiting too long; too many waiting for one window (or, for
-    tickets issued to a department, for its queue). Tickets live for the day they were issued:
-    one never called (the applicant left at closing) stops counting at midnight."""
+    """Queue (rule family 6) of one queue — a window, or a department when tickets are issued to
+    it: a ticket waiting too long; more than `queue_backlog` waiting. Tickets live for the day
+    they were issued: one never called (the applicant left at closing) stops counting."""
     wait = timedelta(minutes=params.queue_wait_minutes)
     out: list[Outcome] = []
     nxt: list[datetime] = []
-    waiting: dict[str, list[Ticket]] = {}
+    waiting: list[Ticket] = []
     today = now.astimezone(tz).date()
     for t in tickets:
         if t.called_at is not None and t.called_at <= now:
             out.append(Clear(Rule.QUEUE_LONG_WAIT, t.key, "已叫号"))
-            continue
-        if t.issued_at.astimezone(tz).date() != today:
+        elif t.issued_at.astimezone(tz).date() != today:
             out.append(Clear(Rule.QUEUE_LONG_WAIT, t.key, "当日已结束"))
-            continue
-        queue = t.place.window_code or t.place.department_code or t.place.center_code
-        waiting.setdefault(queue, []).append(t)
-        if now - t.issued_at >= wait:
+        elif now - t.issued_at >= wait:
+            waiting.append(t)
             minutes = int((now - t.issued_at).total_seconds() // 60)
             text = f"{t.ticket_no} 号已等候 {minutes} 分钟"
             ev = {"ticket_no": t.ticket_no, "issued_at": _iso(t.issued_at), "minutes": minutes}
             out.append(Finding(Rule.QUEUE_LONG_WAIT, t.key, t.place, Y, t.issued_at, text, ev))
         else:
+            waiting.append(t)
             nxt.append(t.issued_at + wait)
-    for queue, group in waiting.items():
-        if len(group) > params.queue_backlog:
-            text = f"{queue} 排队 {len(group)} 人"
-            ev = {"waiting": len(group), "tickets": [t.ticket_no for t in group][:50]}
-            since = min(t.issued_at for t in group)
-            out.append(Finding(Rule.QUEUE_BACKLOG, queue, group[0].place, Y, since, text, ev))
-        else:
-            out.append(Clear(Rule.QUEUE_BACKLOG, queue, "排队人数回落"))
+    if len(waiting) > params.queue_backlog:
+        text = f"{queue} 排队 {len(waiting)} 人"
+        ev = {"waiting": len(waiting), "tickets": [t.ticket_no for t in waiting][:50]}
+        since = min(t.issued_at for t in waiting)
+        out.append(Finding(Rule.QUEUE_BACKLOG, queue, place, Y, since, text, ev))
+    else:
+        out.append(Clear(Rule.QUEUE_BACKLOG, queue, "排队人数回落"))
     return Evaluation(tuple(out), min(nxt, default=None))
 
 

@@ -127,8 +127,22 @@ def windows(
     fault = [(a.subject, a.raised_at) for a in alerts if a.rule == Rule.CAMERA_FAULT]
     lo = timedelta(minutes=threshold_minutes) - TOL
     return [
-        _match("window empty", [v for v in truth if v["kind"] == "window_empty"], empty, "window_code", lo, TOL),
-        _match("camera fault", [v for v in truth if v["kind"] in CAMERA_KINDS], fault, "window_code", -TOL, TOL),
+        _match(
+            "window empty",
+            [v for v in truth if v["kind"] == "window_empty"],
+            empty,
+            "window_code",
+            lo,
+            TOL,
+        ),
+        _match(
+            "camera fault",
+            [v for v in truth if v["kind"] in CAMERA_KINDS],
+            fault,
+            "window_code",
+            -TOL,
+            TOL,
+        ),
     ]
 
 
@@ -136,7 +150,10 @@ def spikes(
     truth: Sequence[Mapping[str, Any]], alerts: Iterable[ReplayAlert], window: timedelta
 ) -> list[Score]:
     out = []
-    for kind, rule in (("complaint_spike", Rule.COMPLAINT_SPIKE), ("bad_rating_spike", Rule.BAD_RATING_SPIKE)):
+    for kind, rule in (
+        ("complaint_spike", Rule.COMPLAINT_SPIKE),
+        ("bad_rating_spike", Rule.BAD_RATING_SPIKE),
+    ):
         items = [v for v in truth if v["kind"] == kind]
         mine = [a for a in alerts if a.rule == rule]
         dept = [(a.subject, a.raised_at) for a in mine if a.place.department_code]

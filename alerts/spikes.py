@@ -192,6 +192,8 @@ def _gamma_p(a: float, x: float) -> float:
     the Poisson upper tail P(Y ≥ a) at mean x."""
     if x <= 0:
         return 0.0
+    if a < 1e-12:  # P(Y ≥ 0) = 1
+        return 1.0
     log_front = a * math.log(x) - x - math.lgamma(a)
     if x < a + 1:
         term = total = 1.0 / a

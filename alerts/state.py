@@ -19,12 +19,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from alerts.findings import Place, Rule
 from core.calendar import WorkingCalendar
 from core.clocks import Budget, BudgetUnit, Clock, Pause, PolicyName, WarningPolicy
 from core.enums import CameraStatus, CaseType, EventKind
 from core.reference import Schedule
-
-from alerts.findings import Place, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +189,36 @@ def case_pauses(
                 e = max(s, calendar.opening_time(stop.astimezone(ZoneInfo(tz)).date(), schedule))
             out.append(Pause(s, e))
     return tuple(sorted(out, key=lambda p: p.start))
+
+
+SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32
+
+
+def notice_clock(timeline: CaseTimeline, days: int = SUPPLEMENT_NOTICE_DAYS) -> ClockState | None:
+    """§32: incomplete materials must be told within 5 working days of the application. The
+    duty stops at the first 补正 notice, the acceptance or the refusal; missing it is red."""
+    applied = timeline.first(EventKind.CASE_APPLIED)
+    if applied is None:
+        return None
+    stops = [
+        e.at
+        for e in timeline.events
+        if e.kind
+        in (EventKind.CASE_SUPPLEMENT_REQUESTED, EventKind.CASE_ACCEPTED, EventKind.CASE_REFUSED)
+    ]
+    clock = Clock(
+        applied.at,
+        Budget(days, BudgetUnit.WORKING_DAYS),
+        policy=WarningPolicy.preset(PolicyName.DEADLINE),
+    )
+    return ClockState(
+        rule=Rule.LATE_SUPPLEMENT,
+        subject=timeline.case_no,
+        place=timeline.place,
+        clock=clock,
+        stopped_at=min(stops, default=None),
+        case_no=timeline.case_no,
+    )
 
 
 def case_clocks(

@@ -26,6 +26,7 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "总览", ":material/dashboard:", ALL),
+    PageSpec("alerts.py", "实时告警", ":material/notifications_active:", frozenset({Role.SUPERVISOR, Role.LEADER, Role.LIAISON, Role.ADMIN})),
     PageSpec(
         "audit.py",
         "操作日志",

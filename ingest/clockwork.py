@@ -73,7 +73,9 @@ def whole_day_pauses(
         start = ctx.calendar.opening_time(span.start.astimezone(tz).date(), ctx.schedule)
         end = None
         if span.end is not None:
-            end = max(start, ctx.calendar.opening_time(span.end.astimezone(tz).date(), ctx.schedule))
+            end = max(
+                start, ctx.calendar.opening_time(span.end.astimezone(tz).date(), ctx.schedule)
+            )
         out.append(Pause(start, end))
     return tuple(sorted(out, key=lambda p: p.start))
 

@@ -56,8 +56,14 @@ def fold_case(state: CaseRow | None, events: Iterable[EventRow]) -> CaseRow | No
     evs = sorted(events, key=order)
     if not evs:
         return state
-    c = copy.copy(state) if state is not None else CaseRow(
-        case_no=str(evs[0].case_no), region_code=evs[0].region_code, center_code=evs[0].center_code
+    c = (
+        copy.copy(state)
+        if state is not None
+        else CaseRow(
+            case_no=str(evs[0].case_no),
+            region_code=evs[0].region_code,
+            center_code=evs[0].center_code,
+        )
     )
     for e in evs:
         _envelope(c, e)
@@ -198,10 +204,14 @@ def fold_complaint(state: ComplaintRow | None, events: Iterable[EventRow]) -> Co
     if not evs:
         return state
     first = evs[0]
-    c = copy.copy(state) if state is not None else ComplaintRow(
-        complaint_no=str(complaint_no(first)),
-        region_code=first.region_code,
-        center_code=first.center_code,
+    c = (
+        copy.copy(state)
+        if state is not None
+        else ComplaintRow(
+            complaint_no=str(complaint_no(first)),
+            region_code=first.region_code,
+            center_code=first.center_code,
+        )
     )
     for e in evs:
         c.event_count += 1

@@ -124,7 +124,9 @@ def _clock_inputs(c: CaseRow | None) -> tuple[Any, ...] | None:
     )  # fmt: skip
 
 
-def _group(events: Iterable[EventRow], key: Callable[[EventRow], str | None]) -> dict[str, list[EventRow]]:
+def _group(
+    events: Iterable[EventRow], key: Callable[[EventRow], str | None]
+) -> dict[str, list[EventRow]]:
     out: dict[str, list[EventRow]] = defaultdict(list)
     for e in events:
         k = key(e)
@@ -151,7 +153,10 @@ class Projector:
     # ------------------------------------------------------------ one batch
 
     def run_once(self, conn: psycopg.Connection[Any]) -> Progress | None:
-        """Fold the next batch; None if another projector holds the lock."""
+        """Fold the next batch; None if another projector holds the lock. `conn` must be in
+        autocommit mode (the batch is one transaction of its own)."""
+        if not conn.autocommit:
+            raise ValueError("the projector needs an autocommit connection")
         with conn.transaction():
             if not ingest_repo.try_lock(conn, PROJECTOR_LOCK):
                 return None
@@ -303,7 +308,9 @@ class Projector:
 
 
 def _fold_groups(
-    groups: dict[str, list[EventRow]], stored: dict[str, Any], fold: Callable[[Any, Sequence[EventRow]], Any]
+    groups: dict[str, list[EventRow]],
+    stored: dict[str, Any],
+    fold: Callable[[Any, Sequence[EventRow]], Any],
 ) -> tuple[dict[str, Any], list[str]]:
     """Fold each subject forward; list those that got an event older than their last one."""
     folded: dict[str, Any] = {}

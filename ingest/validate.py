@@ -20,7 +20,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
-
 from pydantic import Field, TypeAdapter, ValidationError
 
 from core.events import EVENT_MODELS, Envelope, EventError, FieldProblem, parse_event
@@ -143,7 +142,9 @@ class Validator:
         self.reference = reference
         self.scope = scope
 
-    def check(self, raw: bytes | Mapping[str, Any], index: int | None = None) -> Accepted | Rejected:
+    def check(
+        self, raw: bytes | Mapping[str, Any], index: int | None = None
+    ) -> Accepted | Rejected:
         """One event given as JSON bytes or as a JSON-ready mapping."""
         try:
             ev = parse_event(raw)
@@ -175,7 +176,9 @@ class Validator:
         self, ev: Envelope, raw: bytes | Mapping[str, Any] | None, index: int | None, nul: bool
     ) -> Accepted | Rejected:
         """The checks beyond the schema, on a parsed event."""
-        problems = [_p(p, "must not contain a NUL character") for p in _nul_fields(ev)] if nul else []
+        problems = (
+            [_p(p, "must not contain a NUL character") for p in _nul_fields(ev)] if nul else []
+        )
         problems += _time_problems(ev)
         reason = RejectReason.INVALID
         if not problems and self.reference is not None:

@@ -140,13 +140,17 @@ class Writer:
             self._cond.notify()
         return sub.future
 
-    def write(self, sub: Submission, timeout: float | None = None) -> Outcome:
-        """Submit and wait for the commit (waits for room when the queue is full)."""
+    def submit_waiting(self, sub: Submission, poll_s: float = 0.05) -> Future[Outcome]:
+        """Submit, waiting for room while the queue is full (for sources that can wait)."""
         while True:
             try:
-                return self.submit(sub).result(timeout)
+                return self.submit(sub)
             except QueueFull:
-                time.sleep(0.05)
+                time.sleep(poll_s)
+
+    def write(self, sub: Submission, timeout: float | None = None) -> Outcome:
+        """Submit (waiting for room) and wait for the commit."""
+        return self.submit_waiting(sub).result(timeout)
 
     def stop(self, timeout: float = 30.0, abort: bool = False) -> None:
         """Flush the queue (unless `abort`), then end the thread."""
@@ -155,15 +159,16 @@ class Writer:
             self._cond.notify_all()
         if abort:
             self._abort.set()
+        if self._thread.ident is None:  # never started: nothing will write what is queued
+            with self._cond:
+                queued, self._queue = list(self._queue), deque()
+            self._finish(queued, WriterStopped("the writer was never started"))
+            return
         self._thread.join(timeout)
         if self._thread.is_alive():
             self._abort.set()
             self._thread.join(5)
         self._close()
-
-    def encoder(self) -> event_repo.RowEncoder:
-        """A row encoder for a producer thread (its own cursor, no round trips)."""
-        return event_repo.RowEncoder(self._connection())
 
     # ------------------------------------------------------------ writer thread
 
@@ -213,6 +218,8 @@ class Writer:
             self.metrics.queue_depth.set(self._depth)
         for i, sub in enumerate(subs):
             value = result if isinstance(result, BaseException) else result[i]
+            if sub.future.done():  # cancelled by a caller that stopped waiting
+                continue
             if isinstance(value, BaseException):
                 sub.future.set_exception(value)
             else:
@@ -264,6 +271,7 @@ class Writer:
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = self._connect()
+            self._conn.autocommit = True  # every batch is one explicit transaction
             self._encoder = None
         return self._conn
 
@@ -325,7 +333,9 @@ def _copy_events(
     try:
         with conn.transaction():  # a savepoint: a repeat only undoes this part
             ids = [s.encoded[0] if s.encoded else encoder.ids(a.row for a in s.items) for s in subs]
-            rows = [s.encoded[1] if s.encoded else encoder.events(a.row for a in s.items) for s in subs]
+            rows = [
+                s.encoded[1] if s.encoded else encoder.events(a.row for a in s.items) for s in subs
+            ]
             event_repo.copy_new_events(conn, event_repo.copy_data(ids), event_repo.copy_data(rows))
         return {id(a) for a in items}
     except psycopg.errors.UniqueViolation:

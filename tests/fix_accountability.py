@@ -64,3 +64,14 @@ def open_staff_case(conn, actors):
         return open_case(conn, draft(**kw), actors["supervisor"], NOW)
 
     return make
+
+
+@pytest.fixture
+def bare_hall(conn):
+    """The small hall without users (no password hashing: faster)."""
+    from hallwatch.demo import seed_hall
+    from tests.fix_people import small_hall
+
+    h = small_hall()
+    seed_hall(conn, h)
+    return h

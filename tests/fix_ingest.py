@@ -18,11 +18,11 @@ import orjson
 import psycopg
 import pytest
 
+from core.reference import Hall
 from ingest.auth import new_key
 from ingest.projector import Projector
 from ingest.validate import ReferenceIndex, Validator
 from ingest.writer import Outcome, Submission, Writer
-from core.reference import Hall
 from store.db import Database
 from store.repos import ingest as ingest_repo
 from store.repos import reference
@@ -95,7 +95,7 @@ class IngestProcess:
         }
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hallwatch.cli", "serve", "ingest"],
+                [sys.executable, "-c", "from hallwatch.cli import main; main()", "serve", "ingest"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
@@ -130,7 +130,9 @@ class IngestProcess:
         return {"Authorization": f"Bearer {self.key}"}
 
 
-def make_key(db_url: str, source: str = "test", region: str = "610802", center: str | None = None) -> str:
+def make_key(
+    db_url: str, source: str = "test", region: str = "610802", center: str | None = None
+) -> str:
     secret, prefix, key_hash = new_key()
     with psycopg.connect(db_url, autocommit=True) as c:
         ingest_repo.add_api_key(
@@ -146,8 +148,25 @@ def api_key(db: Database, small: Hall) -> str:
 
 
 @pytest.fixture
-def ingest_process(db: Database, small: Hall, api_key: str, tmp_path: Path) -> Iterator[IngestProcess]:
+def ingest_process(
+    db: Database, small: Hall, api_key: str, tmp_path: Path
+) -> Iterator[IngestProcess]:
     proc = IngestProcess(db.url, tmp_path / "var", api_key)
     proc.data_dir.mkdir(parents=True, exist_ok=True)
     yield proc.start()
     proc.stop()
+
+
+@pytest.fixture
+def service(db: Database, small: Hall) -> Iterator[Any]:
+    """An in-process ingest service (writer, projector) and a TestClient on its app."""
+    from fastapi.testclient import TestClient
+
+    from ingest.service import IngestService
+
+    svc = IngestService(db.url)
+    svc.start_workers()
+    with TestClient(svc.app()) as client:
+        svc.client = client  # type: ignore[attr-defined]
+        yield svc
+    svc.stop_workers()

@@ -67,10 +67,12 @@ class Sample:
     at: datetime  # wall-clock time it was taken
     pts: float | None  # stream time in seconds
     small: np.ndarray  # BGR analysis image
-    frame: av.VideoFrame | None  # the full decoded picture (converted only when needed)
+    frame: av.VideoFrame | np.ndarray | None  # the full picture (converted only when needed)
 
     def full(self) -> np.ndarray | None:
-        return None if self.frame is None else self.frame.to_ndarray(format="bgr24")
+        if self.frame is None or isinstance(self.frame, np.ndarray):
+            return self.frame
+        return self.frame.to_ndarray(format="bgr24")
 
 
 def small_image(frame: av.VideoFrame, width: int) -> np.ndarray:
@@ -141,7 +143,9 @@ class StreamCapture:
         finally:
             container.close()
 
-    def _read(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> None:
+    def _read(
+        self, container: av.container.InputContainer, stream: av.video.stream.VideoStream
+    ) -> None:
         cfg = self.config
         started, first_pts, next_at = time.monotonic(), None, 0.0
         for packet in container.demux(stream):

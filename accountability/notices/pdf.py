@@ -31,7 +31,6 @@ def _env() -> Environment:
 
 def stylesheet(doc: NoticeFields, fonts: FontSet) -> str:
     size, spacing = layout.mark_size(doc.organ)
-    signature_pad, date_pad = layout.signature_padding(doc.signature, cn_date(doc.date))
     rows = 2 if doc.cc else 1
     return (
         _env()
@@ -44,8 +43,6 @@ def stylesheet(doc: NoticeFields, fonts: FontSet) -> str:
             char_pt=layout.BODY_PT + layout.LETTER_SPACING_PT,
             mark_size=size,
             mark_spacing=spacing,
-            signature_pad=signature_pad,
-            date_pad=date_pad,
             page_number_top=layout.PAGE_NUMBER_TOP_MM,
             banji_height=round(rows * 8.7 + 2, 1),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
@@ -56,5 +55,5 @@ def send(config: Mapping[str, Any], message: Message) -> None:
     except smtplib.SMTPResponseException as exc:
         cls_err = PermanentError if 500 <= exc.smtp_code < 600 else TransientError
         raise cls_err(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise TransientError(f"{type(exc).__name__}: {exc}") from None

@@ -17,14 +17,18 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each line wires one subsystem's commands; modules are imported only here.
-    from hallwatch.cli import calendar, db, edge, sim, up, users
+    from hallwatch.cli import alerts, calendar, db, edge, ingest, serve, sim, up, users, video
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="users")
     app.add_typer(calendar.app, name="calendar")
+    app.add_typer(video.app, name="video")
     app.command("sim")(sim.sim_command)
     up.register(app)
     app.add_typer(edge.app, name="edge")
+    app.add_typer(ingest.app, name="ingest")
+    app.add_typer(serve.app, name="serve")
+    app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:

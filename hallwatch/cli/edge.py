@@ -15,7 +15,9 @@ from hallwatch.cli.common import DataDir, settings
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(help="边缘节点 edge agent: hall buffer and uplink to the centre", no_args_is_help=True)
+app = typer.Typer(
+    help="边缘节点 edge agent: hall buffer and uplink to the centre", no_args_is_help=True
+)
 
 
 @app.command("run")
@@ -26,7 +28,9 @@ def run_command(
     ),
     buffer_dir: Path | None = typer.Option(None, "--buffer-dir", help="default <data-dir>/edge"),
     local_nats: str | None = typer.Option(
-        None, "--local-nats", help="an existing local nats-server with JetStream (default: start one)"
+        None,
+        "--local-nats",
+        help="a local nats-server with JetStream (default: start one)",
     ),
     local_port: int = typer.Option(4222, "--local-port", help="port of the buffer nats-server"),
     host: str | None = typer.Option(None, "--host", help="bind address (default HALLWATCH_HOST)"),

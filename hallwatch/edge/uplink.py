@@ -31,7 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
 
 from hallwatch.edge.metrics import EdgeMetrics
-from hallwatch.edge.subjects import BUFFER_STREAM, MSG_ID, PREFIX
+from hallwatch.edge.subjects import BUFFER_STREAM, MSG_ID, SUBJECTS
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,8 @@ def forward_headers(msg: Msg, center: str) -> dict[str, str]:
 
 
 async def sleep_unless(stopping: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), seconds)
-    except TimeoutError:
-        pass
 
 
 class Uplink:
@@ -144,12 +142,10 @@ class Uplink:
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         """A fresh consumer: delivery from the oldest event still in the buffer."""
-        try:
+        with contextlib.suppress(NotFoundError):
             await self.local_js.delete_consumer(BUFFER_STREAM, DURABLE)
-        except NotFoundError:
-            pass
         return await self.local_js.pull_subscribe(
-            f"{PREFIX}.>", durable=DURABLE, stream=BUFFER_STREAM, config=consumer_config(self.batch)
+            SUBJECTS, durable=DURABLE, stream=BUFFER_STREAM, config=consumer_config(self.batch)
         )
 
     async def _session(self, central: Client, stopping: asyncio.Event) -> None:

@@ -202,7 +202,9 @@ def _scalar(conn: Connection[Any], sql: str, params: tuple[Any, ...] = ()) -> An
 
 def center_schedules(conn: Connection[Any]) -> dict[str, tuple[str, Any]]:
     """centre → (region_code, schedule jsonb)."""
-    return {r[0]: (r[1], r[2]) for r in _tuples(conn, "select code, region_code, schedule from centers")}
+    return {
+        r[0]: (r[1], r[2]) for r in _tuples(conn, "select code, region_code, schedule from centers")
+    }
 
 
 def matter_days(conn: Connection[Any]) -> dict[str, tuple[int, int]]:

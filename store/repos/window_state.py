@@ -91,8 +91,15 @@ def merge_queue(conn: Connection[Any], items: Sequence[QueueActivity]) -> None:
         cur.executemany(
             _MERGE_QUEUE,
             [
-                (q.window_code, q.region_code, q.center_code, q.department_code, q.at, q.kind,
-                 q.ticket_no)
+                (
+                    q.window_code,
+                    q.region_code,
+                    q.center_code,
+                    q.department_code,
+                    q.at,
+                    q.kind,
+                    q.ticket_no,
+                )
                 for q in items
             ],
         )
@@ -108,8 +115,10 @@ def merge_attendance(conn: Connection[Any], marks: Sequence[AttendanceMark]) -> 
         with_window = [m for m in marks if m.window_code is not None]
         cur.executemany(
             _TOUCH_WINDOW,
-            [(m.window_code, m.region_code, m.center_code, m.department_code, m.at)
-             for m in with_window],
+            [
+                (m.window_code, m.region_code, m.center_code, m.department_code, m.at)
+                for m in with_window
+            ],
         )
         cur.execute(_ON_DUTY, (sorted({m.window_code for m in with_window}),))
 

@@ -34,30 +34,30 @@ def test_the_number_reads_like_gb_t_9704():
             parse_doc_number(bad)
 
 
-def test_numbers_of_one_type_and_year_are_consecutive(db, hall):
+def test_numbers_of_one_type_and_year_are_consecutive(db, bare_hall):
     assert [take(db.url) for _ in range(3)] == [1, 2, 3]
 
 
-def test_each_type_and_year_has_its_own_sequence(db, hall):
+def test_each_type_and_year_has_its_own_sequence(db, bare_hall):
     assert take(db.url, SO, 2026) == 1
     assert take(db.url, NoticeType.BULLETIN.value, 2026) == 1
     assert take(db.url, SO, 2027) == 1
     assert take(db.url, SO, 2026) == 2
 
 
-def test_a_rolled_back_issue_gives_its_number_back(db, hall):
+def test_a_rolled_back_issue_gives_its_number_back(db, bare_hall):
     assert take(db.url) == 1
     with pytest.raises(RuntimeError):
         take(db.url, fail=True)
     assert take(db.url) == 2
 
 
-def test_a_number_is_only_given_inside_a_transaction(conn, hall):
+def test_a_number_is_only_given_inside_a_transaction(conn, bare_hall):
     with pytest.raises(notice_repo.NotInTransaction):
         notice_repo.take_number(conn, CENTER, SO, 2026)
 
 
-def test_concurrent_issuers_get_distinct_consecutive_numbers(db, hall):
+def test_concurrent_issuers_get_distinct_consecutive_numbers(db, bare_hall):
     got: list[int] = []
     lock = threading.Lock()
 

@@ -1,5 +1,5 @@
-"""The central side as the edge tests see it: the central stream's configuration (the ingest
-source's, when it is importable) and reading the stream back in sequence order."""
+"""The central side as the edge tests see it: the central stream (as central ingest defines
+it) and reading it back in sequence order."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ from typing import Any
 
 import nats
 import orjson
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-CENTRAL_STREAM = "HALLWATCH"
+from ingest.sources.nats import STREAM as CENTRAL_STREAM
+from ingest.sources.nats import central_stream_config
 
-
-def central_stream_config() -> StreamConfig:
-    """The stream central ingest consumes from: every `hallwatch.>` subject, two hours of
-    `Nats-Msg-Id` de-duplication."""
-    return StreamConfig(
-        name=CENTRAL_STREAM,
-        subjects=["hallwatch.>"],
-        storage=StorageType.FILE,
-        duplicate_window=2 * 3600.0,
-    )
+__all__ = ["CENTRAL_STREAM", "central_stream_config", "read_stream"]
 
 
 def read_stream(url: str, stream: str = CENTRAL_STREAM) -> list[tuple[int, dict[str, Any]]]:

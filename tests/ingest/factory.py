@@ -68,7 +68,9 @@ def extended(case_no: str, when: datetime, days: int = 10) -> dict[str, Any]:
 
 def supplement(case_no: str, when: datetime, requested: bool) -> dict[str, Any]:
     if requested:
-        return event("case.supplement_requested", when, {"materials": ["营业执照"]}, case_no=case_no)
+        return event(
+            "case.supplement_requested", when, {"materials": ["营业执照"]}, case_no=case_no
+        )
     return event("case.supplement_received", when, {"complete": True}, case_no=case_no)
 
 

@@ -25,8 +25,10 @@ def _clocks(conn, case_no):
     return {c.clock_kind: c for c in clock_repo.subject_clocks(conn, "case", [case_no])}
 
 
-def test_a_case_life_becomes_a_completed_case_with_its_deadlines(conn, writer, validator, projector):
-    submit(writer, validator, f.case_life("C1") + [f.rating("C1", f.at(17, 16), score=2)])
+def test_a_case_life_becomes_a_completed_case_with_its_deadlines(
+    conn, writer, validator, projector
+):
+    submit(writer, validator, [*f.case_life("C1"), f.rating("C1", f.at(17, 16), score=2)])
     projector.catch_up(conn)
     c = _case(conn, "C1")
     assert (c.status, c.result, c.rating, c.event_count) == ("completed", "issued", 2, 4)
@@ -58,7 +60,7 @@ def test_an_open_case_has_running_clocks_with_a_next_fire_time(conn, writer, val
 def test_a_special_procedure_pauses_the_clocks_then_moves_the_deadline(
     conn, writer, validator, projector
 ):
-    submit(writer, validator, f.case_life("C1")[:2] + [f.special("C1", f.at(16, 10), True)])
+    submit(writer, validator, [*f.case_life("C1")[:2], f.special("C1", f.at(16, 10), True)])
     projector.catch_up(conn)
     paused = _clocks(conn, "C1")["promised"]
     assert _case(conn, "C1").status == "suspended"
@@ -72,7 +74,7 @@ def test_a_special_procedure_pauses_the_clocks_then_moves_the_deadline(
 
 
 def test_an_extension_adds_working_days_to_both_deadlines(conn, writer, validator, projector):
-    submit(writer, validator, f.case_life("C1")[:2] + [f.extended("C1", f.at(22, 10), days=10)])
+    submit(writer, validator, [*f.case_life("C1")[:2], f.extended("C1", f.at(22, 10), days=10)])
     projector.catch_up(conn)
     c = _case(conn, "C1")
     cal = official_calendar()
@@ -97,7 +99,11 @@ def test_a_late_event_rebuilds_the_case_from_all_its_events(conn, writer, valida
 
 
 def test_complaints_get_acceptance_and_completion_clocks(conn, writer, validator, projector):
-    submit(writer, validator, [f.complaint("filed", f.at(15, 10)), f.complaint("accepted", f.at(16, 10))])
+    submit(
+        writer,
+        validator,
+        [f.complaint("filed", f.at(15, 10)), f.complaint("accepted", f.at(16, 10))],
+    )
     projector.catch_up(conn)
     (c,) = case_repo.load_complaints(conn, ["TS1"]).values()
     assert (c.status, c.channel) == ("accepted", "12345")
@@ -109,9 +115,15 @@ def test_complaints_get_acceptance_and_completion_clocks(conn, writer, validator
 def test_window_state_keeps_the_latest_queue_and_attendance_whatever_the_order(
     conn, writer, validator, projector
 ):
-    submit(writer, validator, [f.ticket("served", f.at(15, 11), "A002"), f.clock("in", f.at(15, 8, 50))])
+    submit(
+        writer,
+        validator,
+        [f.ticket("served", f.at(15, 11), "A002"), f.clock("in", f.at(15, 8, 50))],
+    )
     projector.catch_up(conn)
-    submit(writer, validator, [f.ticket("called", f.at(15, 10), "A001"), f.clock("out", f.at(15, 8))])
+    submit(
+        writer, validator, [f.ticket("called", f.at(15, 10), "A001"), f.clock("out", f.at(15, 8))]
+    )
     projector.catch_up(conn)
     (w,) = window_state.window_states(conn, f.CENTER)
     assert (w.last_queue_kind, w.last_ticket_no, w.last_queue_at) == (

@@ -18,7 +18,7 @@ from tests.ingest import factory as f
 def test_it_stores_each_event_once_and_counts_repeats(conn, writer, validator):
     events = f.case_life("C1") + f.case_life("C2")
     first = submit(writer, validator, events)
-    again = submit(writer, validator, events[:2] + [f.rating("C1", f.at(18, 10))])
+    again = submit(writer, validator, [*events[:2], f.rating("C1", f.at(18, 10))])
     assert (first.accepted, first.duplicates, first.rejected) == (6, 0, 0)
     assert (again.accepted, again.duplicates) == (1, 2)
     assert event_repo.count(conn) == 7
@@ -77,11 +77,13 @@ def test_metrics_count_events_by_kind_and_outcome(db, validator):
     w = Writer(lambda: psycopg.connect(db.url), metrics=IngestMetrics(registry)).start()
     try:
         events = f.case_life("C1")
-        submit(w, validator, events + [events[0], f.rating("C1", f.at(15, 10), score=0)])
+        submit(w, validator, [*events, events[0], f.rating("C1", f.at(15, 10), score=0)])
     finally:
         w.stop()
     value = registry.get_sample_value
-    assert value("hallwatch_ingest_events_total", {"kind": "case.applied", "outcome": "accepted"}) == 1
+    assert (
+        value("hallwatch_ingest_events_total", {"kind": "case.applied", "outcome": "accepted"}) == 1
+    )
     assert value("hallwatch_ingest_events_total", {"kind": "unknown", "outcome": "duplicate"}) == 1
     assert (
         value("hallwatch_ingest_events_total", {"kind": "rating.submitted", "outcome": "rejected"})

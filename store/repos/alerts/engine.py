@@ -47,9 +47,7 @@ class CursorRow:
 
 def lock_cursor(conn: Connection[Any], name: str) -> CursorRow | None:
     """Lock the cursor row for this transaction; None when another worker holds it."""
-    conn.execute(
-        "insert into alert_cursors (name) values (%s) on conflict do nothing", (name,)
-    )
+    conn.execute("insert into alert_cursors (name) values (%s) on conflict do nothing", (name,))
     with conn.cursor(row_factory=class_row(CursorRow)) as cur:
         return cur.execute(
             "select name, watermark::text::bigint as watermark, ahead from alert_cursors"
@@ -132,7 +130,9 @@ def case_events(conn: Connection[Any], case_nos: Iterable[str]) -> dict[str, lis
     return out
 
 
-def complaint_events(conn: Connection[Any], numbers: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def complaint_events(
+    conn: Connection[Any], numbers: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     keys = sorted(set(numbers))
     if not keys:
@@ -173,9 +173,7 @@ def matters(conn: Connection[Any], codes: Iterable[str] | None = None) -> dict[s
 
 def claim_job(conn: Connection[Any], name: str, every: timedelta, worker: str) -> bool:
     """Take this run of a periodic job if it is due: a conditional update, so one worker wins."""
-    conn.execute(
-        "insert into alert_jobs (name) values (%s) on conflict do nothing", (name,)
-    )
+    conn.execute("insert into alert_jobs (name) values (%s) on conflict do nothing", (name,))
     row = conn.execute(
         "update alert_jobs set next_run_at = clock_timestamp() + %s, last_run_at = clock_timestamp(),"
         " last_worker = %s where name = %s and next_run_at <= clock_timestamp() returning name",
@@ -300,6 +298,22 @@ def waiting_tickets(
         return cur.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
 
+def waiting_count(
+    conn: Connection[Any], window_code: str, department_code: str | None, since: datetime
+) -> int:
+    """People waiting for a window: tickets for it, or for its department's queue."""
+    row = conn.execute(
+        "select count(*) from alert_tickets where called_at is null and issued_at >= %s"
+        " and (window_code = %s or (window_code is null and department_code = %s))",
+        (since, window_code, department_code),
+    ).fetchone()
+    return int(_first(row)) if row else 0
+
+
+def _first(row: Any) -> Any:
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
 def forget_tickets(conn: Connection[Any], before: datetime) -> int:
     return conn.execute("delete from alert_tickets where issued_at < %s", (before,)).rowcount
 
@@ -393,4 +407,110 @@ def add_silence(conn: Connection[Any], s: Silence, created_by: str) -> int:
         ),
     ).fetchone()
     assert row is not None
-    return int(row["id"] if isinstance(row, dict) else row[0])
+    return int(_first(row))
+
+
+# ---------------------------------------------------------------- clock timers (table `clocks`)
+
+
+@dataclass(frozen=True)
+class ClockClaim:
+    id: int
+    subject_kind: str
+    subject_id: str
+    clock_kind: str
+    region_code: str
+    center_code: str
+    department_code: str | None
+    start_at: datetime
+    budget: int
+    unit: str
+    pauses: list[dict[str, Any]]
+    extensions: list[dict[str, Any]]
+    policy: str
+    state: str
+    stopped_at: datetime | None
+    level: str | None
+    next_fire_at: datetime
+
+
+_CLOCK_COLUMNS = (
+    "id, subject_kind, subject_id, clock_kind, region_code, center_code, department_code,"
+    " start_at, budget, unit, pauses, extensions, policy, state, stopped_at, level, next_fire_at"
+)
+
+
+def claim_clocks(conn: Connection[Any], limit: int = 500) -> list[ClockClaim]:
+    """Due clocks (next_fire_at <= now), locked for this transaction; other workers skip them."""
+    with conn.cursor(row_factory=class_row(ClockClaim)) as cur:
+        return cur.execute(
+            f"select {_CLOCK_COLUMNS} from clocks where next_fire_at <= clock_timestamp()"
+            " order by next_fire_at limit %s for update skip locked",
+            (limit,),
+        ).fetchall()
+
+
+def sibling_clocks(
+    conn: Connection[Any], subject_kind: str, clock_kind: str, subject_ids: Sequence[str]
+) -> dict[str, ClockClaim]:
+    """The `clock_kind` clock of each subject (e.g. a case's legal clock beside its promised)."""
+    if not subject_ids:
+        return {}
+    with conn.cursor(row_factory=class_row(ClockClaim)) as cur:
+        rows = cur.execute(
+            f"select {_CLOCK_COLUMNS.replace('next_fire_at', 'coalesce(next_fire_at, start_at) as next_fire_at')}"
+            " from clocks where subject_kind = %s and clock_kind = %s and subject_id = any(%s)",
+            (subject_kind, clock_kind, list(subject_ids)),
+        ).fetchall()
+    return {r.subject_id: r for r in rows}
+
+
+def fired(
+    conn: Connection[Any], updates: Sequence[tuple[int, str | None, datetime | None]]
+) -> None:
+    """(clock id, level raised, next_fire_at) after firing."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "update clocks set level = coalesce(%s, level), fired_at = clock_timestamp(),"
+            " next_fire_at = %s where id = %s",
+            [(level, nxt, cid) for cid, level, nxt in updates],
+        )
+
+
+# ---------------------------------------------------------------- spikes and escalation
+
+
+def spike_events(conn: Connection[Any], since: datetime) -> list[dict[str, Any]]:
+    """Complaints and 差评 (score 4–5) since `since`: what the spike test counts."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select kind, occurred_at, region_code, center_code, department_code from events"
+            " where occurred_at >= %s and (kind = 'complaint.filed'"
+            " or (kind = 'rating.submitted' and (payload->>'score')::int >= 4))",
+            (since,),
+        ).fetchall()
+
+
+def unacknowledged_red(conn: Connection[Any]) -> list[dict[str, Any]]:
+    """Open red alerts not silenced: the candidates for escalation."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select id, center_code, escalation_role, created_at, escalated_at, level, status"
+            " from alerts where status = 'open' and level = 'red' and silence_id is null"
+        ).fetchall()
+
+
+def schedules(conn: Connection[Any]) -> dict[str, dict[str, Any]]:
+    """Opening hours of every centre and of windows with their own."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in conn.execute("select code, schedule from centers").fetchall():
+        out[_v(r, 0)] = _v(r, 1)
+    for r in conn.execute(
+        "select code, schedule from windows where schedule is not null"
+    ).fetchall():
+        out[_v(r, 0)] = _v(r, 1)
+    return out
+
+
+def _v(row: Any, i: int) -> Any:
+    return list(row.values())[i] if isinstance(row, dict) else row[i]

@@ -264,6 +264,7 @@ def act(
     dismiss_reason: DismissReason | None = None,
     assignee: str | None = None,
     region_code: str | None = None,
+    audit_log: bool = True,
 ) -> Change:
     """A person's action on an alert, checked by the lifecycle's rules; writes the alert, one
     history row and one audit-log row in one transaction. Raises TransitionError or LookupError."""
@@ -300,13 +301,26 @@ def act(
         if action == Action.ESCALATE:
             detail["role"] = change.role.value
         _history(conn, alert_id, change, actor, alert.status, **detail)
-        audit.write(
-            conn,
-            actor,
-            f"alert.{action.value}",
-            f"alert:{alert_id}",
-            region_code or alert.region_code,
-            reason=reason,
-            **detail,
-        )
+        if audit_log:
+            audit.write(
+                conn,
+                actor,
+                f"alert.{action.value}",
+                f"alert:{alert_id}",
+                region_code or alert.region_code,
+                reason=reason,
+                **detail,
+            )
     return change
+
+
+def labels(a: AlertRow) -> dict[str, str | None]:
+    """The labels silences and channel matchers look at."""
+    return {
+        "rule": a.rule,
+        "level": a.level,
+        "center_code": a.center_code,
+        "department_code": a.department_code,
+        "window_code": a.window_code,
+        "subject": a.subject,
+    }

@@ -1,0 +1,191 @@
+"""Sizing figures for DEPLOY.md: database bytes per million events (plain PostgreSQL; TimescaleDB
+before and after compression) and events per second of one ingest writer.
+
+The events are a simulated centre's (sim/, default 30 days of a 40-window hall). Plain
+PostgreSQL is the embedded server, written through the ingest writer as production writes;
+TimescaleDB is PGlite (PostgreSQL 17 + TimescaleDB 2.23 in WASM, tests/timescale/) with the same
+migrations, loaded by SQL and every chunk compressed. Baselines in the same run: the events as
+JSON lines (bytes), and raw binary COPY of the same rows into the same tables (events/s).
+
+    python -m bench sizing [DAYS]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+
+from bench.common import Metric, record
+from sim.config import HallConfig, SimConfig
+from sim.dataset import generate
+from store.db import ensure_database
+from store.migrate import discover, migrate, plan
+from store.server import EmbeddedPostgres
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMESCALE_DIR = ROOT / "tests" / "timescale"
+SCRIPT = Path(__file__).with_name("sizing_timescale.mjs")
+MILLION = 1_000_000
+
+
+def _events(days: int) -> list[dict[str, Any]]:
+    return generate(SimConfig(days=days, hall=HallConfig(windows=40))).events
+
+
+def _row(event: dict[str, Any]) -> dict[str, Any]:
+    keys = ("event_id", "kind", "occurred_at", "source", "region_code", "center_code")
+    row = {k: event[k] for k in keys}
+    for k in ("department_code", "window_code", "case_no", "staff_id"):
+        row[k] = event.get(k)
+    row["payload"] = event["payload"]
+    return row
+
+
+def _sizes(conn: psycopg.Connection[Any]) -> tuple[int, int]:
+    conn.execute("vacuum analyze events")
+    conn.execute("vacuum analyze event_ids")
+    row = conn.execute(
+        "select pg_total_relation_size('events'), pg_total_relation_size('event_ids')"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def _write_through_ingest(url: str, events: list[dict[str, Any]]) -> float:
+    from ingest.validate import Validator
+    from ingest.writer import Submission, Writer
+
+    items = [Validator().check(e) for e in events]
+    writer = Writer(lambda: psycopg.connect(url)).start()
+    started = time.perf_counter()
+    for i in range(0, len(items), 10_000):
+        writer.submit(Submission(items=items[i : i + 10_000], source="bench"))
+    writer.stop(timeout=600)  # flushes every submission
+    return len(items) / (time.perf_counter() - started)
+
+
+def _raw_copy(url: str, events: list[dict[str, Any]]) -> float:
+    from core.events import parse_event
+    from ingest.validate import event_row
+
+    rows = [event_row(parse_event(e)) for e in events]
+    with psycopg.connect(url) as conn:
+        conn.execute("truncate events, event_ids")
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            with cur.copy("copy event_ids (event_id, occurred_at) from stdin") as copy:
+                for r in rows:
+                    copy.write_row((r[0], r[2]))
+            cols = "event_id, kind, occurred_at, source, region_code, center_code,"
+            cols += " department_code, window_code, case_no, staff_id, payload"
+            with cur.copy(f"copy events ({cols}) from stdin") as copy:
+                for r in rows:
+                    copy.write_row((*r[:10], bytes(r[10]).decode()))
+        conn.commit()
+        return len(rows) / (time.perf_counter() - started)
+
+
+def plain(tmp: Path, events: list[dict[str, Any]]) -> dict[str, float]:
+    server = EmbeddedPostgres(tmp / "pg").start()
+    try:
+        ensure_database(server.uri("postgres"), "sizing")
+        url = server.uri("sizing")
+        migrate(url)
+        rate = _write_through_ingest(url, events)
+        with psycopg.connect(url, autocommit=True) as conn:
+            events_bytes, ids_bytes = _sizes(conn)
+        copy_rate = _raw_copy(url, events)
+    finally:
+        server.stop()
+    return {"events": events_bytes, "event_ids": ids_bytes, "rate": rate, "copy_rate": copy_rate}
+
+
+def timescale(tmp: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
+    from tests.fix_timescale import ensure_timescale_node
+
+    node = ensure_timescale_node()
+    plan_file, rows_file = tmp / "plan.json", tmp / "rows.jsonl"
+    migrations = [{"key": m.key, "path": str(m.path)} for m in plan(discover(), timescale=True)]
+    plan_file.write_text(json.dumps(migrations), encoding="utf-8")
+    rows_file.write_bytes(b"\n".join(orjson.dumps(_row(e)) for e in events))
+    out = subprocess.run(
+        [node, "--input-type=module"],
+        input=SCRIPT.read_text(encoding="utf-8"),
+        cwd=TIMESCALE_DIR,
+        env={"HW_PLAN": str(plan_file), "HW_ROWS": str(rows_file), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"PGlite sizing failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout)
+
+
+def main(argv: list[str]) -> None:
+    days = int(argv[0]) if argv else 30
+    events = _events(days)
+    n = len(events)
+    per_m = MILLION / n
+    json_bytes = sum(len(orjson.dumps(e)) + 1 for e in events)
+    with tempfile.TemporaryDirectory(prefix="hw-sizing-") as tmp:
+        p = plain(Path(tmp), events)
+        t = timescale(Path(tmp), events)
+    assert t["read_back"] == n, t
+    mib = 1024**2
+    plain_total = (p["events"] + p["event_ids"]) * per_m / mib
+    before = (t["before"]["events"] + t["before"]["event_ids"]) * per_m / mib
+    after = (t["after"]["events"] + t["after"]["event_ids"]) * per_m / mib
+    note = f"{n} simulated events ({days} days, 40 windows)"
+    record(
+        "sizing",
+        {
+            "plain_mib_per_million_events": Metric(
+                plain_total,
+                "MiB",
+                json_bytes * per_m / mib,
+                better="lower",
+                note=f"events + event_ids with indexes, PostgreSQL 18; baseline: the JSON; {note}",
+            ),
+            "timescale_mib_per_million_events": Metric(
+                before,
+                "MiB",
+                json_bytes * per_m / mib,
+                better="lower",
+                note=f"uncompressed hypertable + event_ids, TimescaleDB {t['timescaledb']}",
+            ),
+            "timescale_compressed_mib_per_million_events": Metric(
+                after,
+                "MiB",
+                before,
+                better="lower",
+                note=f"every chunk compressed ({t['chunks']} chunks); baseline: uncompressed",
+            ),
+            "compressed_events_only_mib_per_million": Metric(
+                t["after"]["events"] * per_m / mib,
+                "MiB",
+                t["before"]["events"] * per_m / mib,
+                better="lower",
+                note="the events hypertable alone; event_ids is not compressed",
+            ),
+            "ingest_writer_events_per_s": Metric(
+                p["rate"],
+                "events/s",
+                p["copy_rate"],
+                note="one ingest writer (batch binary COPY + de-dup; validated before), "
+                "embedded PostgreSQL; baseline: raw text COPY of the same rows",
+            ),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

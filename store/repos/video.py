@@ -1,0 +1,471 @@
+"""Video (migration 0040): camera settings and calibrations, presence samples, camera events,
+evidence and its requests, live-view audit, patrols and findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from psycopg import Connection
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
+
+from store.repos import audit
+from store.repos.events import lock_writes, notify
+
+
+@dataclass(frozen=True, slots=True)
+class CameraRow:
+    code: str
+    name: str
+    center_code: str
+    region_code: str
+    window_code: str | None
+    department_code: str | None
+    url: str
+    sub_url: str | None
+    seat_regions: list[list[list[int]]]
+    privacy_masks: list[list[list[int]]]
+    live_mode: str
+    analysis_fps: float
+    enabled: bool
+
+
+_CAMERAS = (
+    "select k.code, k.name, k.center_code, c.region_code, k.window_code, w.department_code,"
+    " k.url, k.sub_url, k.seat_regions, k.privacy_masks, k.live_mode, k.analysis_fps, k.enabled"
+    " from cameras k join centers c on c.code = k.center_code"
+    " left join windows w on w.code = k.window_code"
+)
+
+
+def cameras(
+    conn: Connection[Any],
+    *,
+    center_code: str | None = None,
+    region_prefix: str = "",
+    department_code: str | None = None,
+    enabled_only: bool = False,
+) -> list[CameraRow]:
+    with conn.cursor(row_factory=class_row(CameraRow)) as cur:
+        return cur.execute(
+            _CAMERAS + " where c.region_code like %(prefix)s"
+            " and (%(center)s::text is null or k.center_code = %(center)s)"
+            " and (%(dept)s::text is null or w.department_code = %(dept)s)"
+            " and (not %(enabled)s or k.enabled) order by w.position, k.window_code, k.code",
+            {
+                "prefix": region_prefix + "%",
+                "center": center_code,
+                "dept": department_code,
+                "enabled": enabled_only,
+            },
+        ).fetchall()
+
+
+def camera(conn: Connection[Any], code: str) -> CameraRow | None:
+    with conn.cursor(row_factory=class_row(CameraRow)) as cur:
+        return cur.execute(_CAMERAS + " where k.code = %s", (code,)).fetchone()
+
+
+def save_camera(
+    conn: Connection[Any],
+    code: str,
+    *,
+    center_code: str,
+    window_code: str | None,
+    name: str,
+    url: str,
+    sub_url: str | None = None,
+    live_mode: str = "auto",
+    analysis_fps: float = 1.0,
+    enabled: bool = True,
+) -> None:
+    """Add a camera to the registry or change its stream settings."""
+    conn.execute(
+        "insert into cameras (code, center_code, window_code, name, url, sub_url, live_mode,"
+        " analysis_fps, enabled) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " on conflict (code) do update set window_code = excluded.window_code,"
+        " name = excluded.name, url = excluded.url, sub_url = excluded.sub_url,"
+        " live_mode = excluded.live_mode, analysis_fps = excluded.analysis_fps,"
+        " enabled = excluded.enabled, updated_at = now()",
+        (code, center_code, window_code, name, url, sub_url, live_mode, analysis_fps, enabled),
+    )
+
+
+def save_regions(
+    conn: Connection[Any],
+    code: str,
+    seat_regions: Sequence[Sequence[Sequence[int]]],
+    privacy_masks: Sequence[Sequence[Sequence[int]]],
+) -> None:
+    conn.execute(
+        "update cameras set seat_regions = %s, privacy_masks = %s, updated_at = now()"
+        " where code = %s",
+        (
+            Jsonb([list(map(list, p)) for p in seat_regions]),
+            Jsonb([list(map(list, p)) for p in privacy_masks]),
+            code,
+        ),
+    )
+
+
+def settings_version(conn: Connection[Any]) -> datetime | None:
+    """When any camera's settings last changed (the worker reloads when this moves)."""
+    row = conn.execute("select max(updated_at) as v from cameras").fetchone()
+    return None if row is None else _get(row, "v")
+
+
+def _get(row: Any, key: str) -> Any:
+    return row[key] if isinstance(row, dict) else row[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    id: int
+    camera_code: str
+    path: str
+    sha256: str
+    width: int
+    height: int
+    created_by: str
+    created_at: datetime
+
+
+def add_calibration(
+    conn: Connection[Any], camera_code: str, path: str, sha256: str, size: tuple[int, int], by: str
+) -> int:
+    row = conn.execute(
+        "insert into camera_calibrations (camera_code, path, sha256, width, height, created_by)"
+        " values (%s, %s, %s, %s, %s, %s) returning id",
+        (camera_code, path, sha256, size[0], size[1], by),
+    ).fetchone()
+    conn.execute("update cameras set updated_at = now() where code = %s", (camera_code,))
+    return int(_get(row, "id"))
+
+
+def latest_calibration(conn: Connection[Any], camera_code: str) -> Calibration | None:
+    with conn.cursor(row_factory=class_row(Calibration)) as cur:
+        return cur.execute(
+            "select id, camera_code, path, sha256, width, height, created_by, created_at"
+            " from camera_calibrations where camera_code = %s order by id desc limit 1",
+            (camera_code,),
+        ).fetchone()
+
+
+# ---------------------------------------------------------------- presence and camera events
+
+PRESENCE_COLUMNS = (
+    "at",
+    "camera_code",
+    "window_code",
+    "seat",
+    "occupied",
+    "score",
+    "camera_status",
+)
+
+
+def write_presence(conn: Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY presence samples: (at, camera_code, window_code, seat, occupied, score, status)."""
+    n = 0
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            f"copy presence_samples ({', '.join(PRESENCE_COLUMNS)}) from stdin"  # type: ignore[arg-type]
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def purge_presence(conn: Connection[Any], before: datetime) -> int:
+    cur = conn.execute("delete from presence_samples where at < %s", (before,))
+    return cur.rowcount
+
+
+def presence_between(
+    conn: Connection[Any], window_code: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select at, camera_code, seat, occupied, score, camera_status from presence_samples"
+            " where window_code = %s and at >= %s and at < %s order by at, seat",
+            (window_code, start, end),
+        ).fetchall()
+
+
+def insert_events(conn: Connection[Any], events: Sequence[dict[str, Any]]) -> int:
+    """Write events (envelope dicts, already validated) the way every writer of `events` must:
+    under the write lock, de-duplicated by event_id, then NOTIFY. Returns how many were new."""
+    if not events:
+        return 0
+    with conn.transaction():
+        lock_writes(conn)
+        fresh = 0
+        for e in events:
+            row = conn.execute(
+                "insert into event_ids (event_id, occurred_at) values (%s, %s)"
+                " on conflict do nothing returning event_id",
+                (e["event_id"], e["occurred_at"]),
+            ).fetchone()
+            if row is None:
+                continue
+            fresh += 1
+            conn.execute(
+                "insert into events (event_id, kind, occurred_at, source, region_code,"
+                " center_code, department_code, window_code, case_no, staff_id, payload)"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
+                (
+                    e["event_id"],
+                    e["kind"],
+                    e["occurred_at"],
+                    e["source"],
+                    e["region_code"],
+                    e["center_code"],
+                    e.get("department_code"),
+                    e.get("window_code"),
+                    e.get("case_no"),
+                    e.get("staff_id"),
+                    orjson.dumps(e["payload"]).decode(),
+                ),
+            )
+        if fresh:
+            notify(conn)
+    return fresh
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    id: int
+    kind: str
+    path: str
+    sha256: str
+    bytes: int
+    camera_code: str
+    window_code: str | None
+    alert_id: int | None
+    requested_by: str
+    reason: str | None
+    taken_at: datetime
+    starts_at: datetime | None
+    ends_at: datetime | None
+    created_at: datetime
+
+
+_EVIDENCE = (
+    "select id, kind, path, sha256, bytes, camera_code, window_code, alert_id, requested_by,"
+    " reason, taken_at, starts_at, ends_at, created_at from evidence"
+)
+
+
+def add_evidence(
+    conn: Connection[Any],
+    *,
+    kind: str,
+    path: str,
+    sha256: str,
+    size: int,
+    camera_code: str,
+    window_code: str | None,
+    requested_by: str,
+    taken_at: datetime,
+    alert_id: int | None = None,
+    reason: str | None = None,
+    span: tuple[datetime, datetime] | None = None,
+) -> int:
+    row = conn.execute(
+        "insert into evidence (kind, path, sha256, bytes, camera_code, window_code, alert_id,"
+        " requested_by, reason, taken_at, starts_at, ends_at)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
+        (
+            kind,
+            path,
+            sha256,
+            size,
+            camera_code,
+            window_code,
+            alert_id,
+            requested_by,
+            reason,
+            taken_at,
+            span[0] if span else None,
+            span[1] if span else None,
+        ),
+    ).fetchone()
+    return int(_get(row, "id"))
+
+
+def evidence(conn: Connection[Any], evidence_id: int) -> Evidence | None:
+    with conn.cursor(row_factory=class_row(Evidence)) as cur:
+        return cur.execute(_EVIDENCE + " where id = %s", (evidence_id,)).fetchone()
+
+
+def evidence_list(
+    conn: Connection[Any],
+    *,
+    window_code: str | None = None,
+    alert_id: int | None = None,
+    limit: int = 50,
+) -> list[Evidence]:
+    with conn.cursor(row_factory=class_row(Evidence)) as cur:
+        return cur.execute(
+            _EVIDENCE + " where (%(w)s::text is null or window_code = %(w)s)"
+            " and (%(a)s::bigint is null or alert_id = %(a)s) order by id desc limit %(n)s",
+            {"w": window_code, "a": alert_id, "n": limit},
+        ).fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRequest:
+    id: int
+    camera_code: str
+    window_code: str | None
+    alert_id: int | None
+    kinds: list[str]
+    at: datetime
+    requested_by: str
+    reason: str | None
+    attempts: int
+
+
+def request_evidence(
+    conn: Connection[Any],
+    *,
+    camera_code: str,
+    window_code: str | None,
+    at: datetime,
+    requested_by: str,
+    kinds: Sequence[str] = ("snapshot", "clip"),
+    alert_id: int | None = None,
+    reason: str | None = None,
+) -> int | None:
+    """Ask the video workers for evidence of `at`; one request per alert (None if repeated)."""
+    row = conn.execute(
+        "insert into evidence_requests (camera_code, window_code, alert_id, kinds, at, due_at,"
+        " requested_by, reason) values (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " on conflict (alert_id) where alert_id is not null do nothing returning id",
+        (camera_code, window_code, alert_id, list(kinds), at, at, requested_by, reason),
+    ).fetchone()
+    return None if row is None else int(_get(row, "id"))
+
+
+def request_alert_evidence(conn: Connection[Any], since: datetime) -> int:
+    """A snapshot and a clip for every alert about a window with a camera, raised since
+    `since` (one request per alert, whoever asks first)."""
+    cur = conn.execute(
+        "insert into evidence_requests (camera_code, window_code, alert_id, kinds, at, due_at,"
+        " requested_by, reason) select distinct on (a.id) k.code, a.window_code, a.id,"
+        " '{snapshot,clip}', a.created_at, a.created_at, 'alerts', a.rule from alerts a"
+        " join cameras k on k.window_code = a.window_code and k.enabled"
+        " where a.created_at >= %s and a.window_code is not null order by a.id, k.code"
+        " on conflict (alert_id) where alert_id is not null do nothing",
+        (since,),
+    )
+    return cur.rowcount
+
+
+def claim_evidence_requests(
+    conn: Connection[Any],
+    cameras: Sequence[str],
+    now: datetime,
+    lease_s: int = 120,
+    limit: int = 10,
+) -> list[EvidenceRequest]:
+    """Claim due requests for `cameras` (a lease: due_at moves `lease_s` ahead, attempts + 1)."""
+    with conn.cursor(row_factory=class_row(EvidenceRequest)) as cur:
+        return cur.execute(
+            "update evidence_requests r set due_at = %(now)s + make_interval(secs => %(lease)s),"
+            " attempts = attempts + 1 where id in (select id from evidence_requests"
+            " where status = 'pending' and due_at <= %(now)s and camera_code = any(%(cams)s)"
+            " order by due_at limit %(n)s for update skip locked)"
+            " returning id, camera_code, window_code, alert_id, kinds, at, requested_by, reason,"
+            " attempts",
+            {"now": now, "lease": lease_s, "cams": list(cameras), "n": limit},
+        ).fetchall()
+
+
+def defer_request(conn: Connection[Any], request_id: int, until: datetime) -> None:
+    """Not yet possible (a clip's end is still in the future): try again at `until`."""
+    conn.execute(
+        "update evidence_requests set due_at = %s, attempts = attempts - 1 where id = %s",
+        (until, request_id),
+    )
+
+
+def finish_request(
+    conn: Connection[Any], request_id: int, error: str | None = None, give_up: bool = True
+) -> None:
+    status = "done" if error is None else ("failed" if give_up else "pending")
+    conn.execute(
+        "update evidence_requests set status = %s, error = %s,"
+        " done_at = case when %s <> 'pending' then now() end where id = %s",
+        (status, error, status, request_id),
+    )
+
+
+# ---------------------------------------------------------------- live views
+
+
+def start_view(
+    conn: Connection[Any], username: str, camera_code: str, mode: str, region_code: str | None
+) -> int:
+    row = conn.execute(
+        "insert into video_views (username, camera_code, mode, region_code)"
+        " values (%s, %s, %s, %s) returning id",
+        (username, camera_code, mode, region_code),
+    ).fetchone()
+    return int(_get(row, "id"))
+
+
+def end_view(conn: Connection[Any], view_id: int) -> None:
+    """Close the view and write it to the audit log (who, which camera, from when to when)."""
+    with conn.transaction():
+        row = conn.execute(
+            "update video_views set ended_at = now() where id = %s and ended_at is null"
+            " returning username, camera_code, mode, region_code, started_at, ended_at",
+            (view_id,),
+        ).fetchone()
+        if row is None:
+            return
+        r = (
+            row
+            if isinstance(row, dict)
+            else dict(
+                zip(
+                    ("username", "camera_code", "mode", "region_code", "started_at", "ended_at"),
+                    row,
+                    strict=True,
+                )
+            )
+        )
+        audit.write(
+            conn,
+            r["username"],
+            "video.view",
+            r["camera_code"],
+            r["region_code"],
+            view_id=view_id,
+            mode=r["mode"],
+            started_at=r["started_at"].isoformat(),
+            ended_at=r["ended_at"].isoformat(),
+            seconds=round((r["ended_at"] - r["started_at"]).total_seconds(), 1),
+        )
+
+
+def views(
+    conn: Connection[Any], *, camera_code: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select id, username, camera_code, mode, started_at, ended_at from video_views"
+            " where (%(c)s::text is null or camera_code = %(c)s) order by id desc limit %(n)s",
+            {"c": camera_code, "n": limit},
+        ).fetchall()

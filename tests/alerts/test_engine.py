@@ -1,0 +1,175 @@
+"""The engine against a real PostgreSQL: event tail, late commits, clocks, jobs, several
+workers, escalation."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+from prometheus_client import CollectorRegistry
+
+from alerts.engine import Engine
+from alerts.metrics import AlertMetrics
+from store.repos.alerts import board, records
+from tests.fix_alerts import (
+    DEPT_GA,
+    FixedClock,
+    at,
+    drain,
+    event,
+    promised_case,
+    store_events,
+)
+
+
+def active(conn, rule: str | None = None):
+    return board.list_alerts(conn, region_prefix="", rule=rule)
+
+
+def test_it_raises_a_fee_alert_when_an_event_is_stored(engine, conn):
+    ids = store_events(
+        conn,
+        [
+            event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "李四"}, case_no="C1", department=DEPT_GA),
+            event("fee.charged", at("2025-09-16 10:05"), {"amount": "40.00", "receipt_no": "R1"}, case_no="C1", department=DEPT_GA),
+        ],
+    )
+    drain(engine)
+    [alert] = active(conn, "fee.off_standard")
+    assert alert.case_no == "C1" and alert.level == "red"
+    assert alert.evidence["standard"] == "20.00" and alert.evidence["charged"] == "40.00"
+    assert alert.trigger_event_id == ids[1]
+    assert [h.action for h in records.history(conn, alert.id)] == ["raise"]
+
+
+def test_it_does_not_skip_a_row_that_commits_after_a_higher_id(engine, conn, db):
+    late = psycopg.connect(db.url)
+    [late_id] = store_events(
+        late,
+        [event("fee.charged", at("2025-09-16 10:05"), {"amount": "99.00", "receipt_no": "LATE"}, case_no="L1", department=DEPT_GA)],
+    )  # taken first, not committed yet
+    early = [
+        event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "王五"}, case_no="L1", department=DEPT_GA),
+        event("fee.charged", at("2025-09-16 10:06"), {"amount": "50.00", "receipt_no": "EARLY"}, case_no="E1", department=DEPT_GA),
+        event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "赵六"}, case_no="E1", department=DEPT_GA),
+    ]
+    early_ids = store_events(conn, early)
+    assert min(early_ids) > late_id
+    drain(engine)
+    subjects = {a.subject for a in active(conn, "fee.off_standard")}
+    assert subjects == {"E1:EARLY"}  # the later id is evaluated without waiting
+    late.commit()
+    late.close()
+    drain(engine)
+    subjects = {a.subject for a in active(conn, "fee.off_standard")}
+    assert subjects == {"E1:EARLY", "L1:LATE"}
+    drain(engine)
+    assert len(active(conn, "fee.off_standard")) == 2  # and nothing twice
+
+
+def test_a_case_clock_fires_from_the_clocks_table_and_stops_when_completed(alert_pool, small, conn, projector):
+    accepted = at("2025-09-16 10:00")
+    store_events(conn, promised_case("P1", accepted, days=2, legal=20))
+    projector.catch_up(conn)  # ingest's projection writes the clock rows
+    clock = FixedClock(accepted + timedelta(minutes=1))
+    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    e.refresh(force=True)
+    drain(e)
+    assert active(conn, "case.promised_deadline") == []
+    clock.now = at("2025-09-18 17:31")  # past the promised deadline (2 working days)
+    drain(e)
+    [alert] = active(conn, "case.promised_deadline")
+    assert alert.level == "red"  # yulin: yellow at 90 %, red past the deadline
+    assert [h.level for h in records.history(conn, alert.id)] == ["red"]
+    row = conn.execute(
+        "select level, fired_at from clocks where subject_id = 'P1' and clock_kind = 'promised'"
+    ).fetchone()
+    assert row["level"] == "red" and row["fired_at"] is not None
+    store_events(conn, [event("case.completed", at("2025-09-19 09:00"), {"result": "issued"}, case_no="P1")])
+    clock.now = at("2025-09-19 09:01")
+    drain(e)
+    assert records.get(conn, alert.id).status == "open"  # a missed deadline stays for a person
+
+
+def test_three_workers_raise_each_alert_once(alert_pool, small, conn, db):
+    events = []
+    for i in range(60):
+        case = f"M{i:03d}"
+        events.append(event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"}, case_no=case, department=DEPT_GA))
+        events.append(event("fee.charged", at("2025-09-16 10:01"), {"amount": "30.00", "receipt_no": f"R{i}"}, case_no=case, department=DEPT_GA))
+    store_events(conn, events)
+    stopping = threading.Event()
+    workers = [Engine(alert_pool, worker=f"w{i}", parts=4, batch=7, metrics=AlertMetrics(CollectorRegistry())) for i in range(3)]
+    threads = [threading.Thread(target=w.run, args=(stopping, 0.01)) for w in workers]
+    for t in threads:
+        t.start()
+    deadline = datetime.now(UTC) + timedelta(seconds=30)
+    while len(active(conn, "fee.off_standard")) < 60 and datetime.now(UTC) < deadline:
+        stopping.wait(0.2)
+    stopping.set()
+    for t in threads:
+        t.join(10)
+    rows = conn.execute("select dedup_key, count(*) from alerts group by 1 having count(*) > 1").fetchall()
+    assert rows == []
+    assert len(active(conn, "fee.off_standard")) == 60
+
+
+def test_presence_samples_make_a_window_empty_alert_that_clears_when_someone_sits_down(alert_pool, small, conn):
+    w = "YY-ZW-W01"
+    t0 = at("2025-09-16 09:30")
+    store_events(conn, [event("presence.sample", t0, {"camera_code": "C1", "occupied": True, "score": 0.9}, window=w),
+                        event("presence.sample", t0 + timedelta(minutes=1), {"camera_code": "C1", "occupied": False, "score": 0.1}, window=w)])
+    clock = FixedClock(t0 + timedelta(minutes=2))
+    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    e.refresh(force=True)
+    drain(e)
+    assert active(conn, "window.empty") == []
+    clock.now = t0 + timedelta(minutes=17)
+    conn.execute("update alert_jobs set next_run_at = now()")
+    drain(e)
+    [alert] = active(conn, "window.empty")
+    assert alert.window_code == w and alert.level == "yellow"
+    store_events(conn, [event("presence.sample", t0 + timedelta(minutes=18), {"camera_code": "C1", "occupied": True, "score": 0.9}, window=w)])
+    clock.now = t0 + timedelta(minutes=18)
+    drain(e)
+    assert active(conn, "window.empty") == []
+    assert records.get(conn, alert.id).status == "resolved"
+
+
+def test_a_camera_fault_suppresses_window_empty(alert_pool, small, conn):
+    w = "YY-ZW-W02"
+    t0 = at("2025-09-16 14:00")
+    store_events(conn, [event("presence.sample", t0, {"camera_code": "C2", "occupied": False, "score": 0.1}, window=w),
+                        event("camera.health", t0 + timedelta(minutes=2), {"camera_code": "C2", "status": "covered"}, window=w)])
+    clock = FixedClock(t0 + timedelta(minutes=30))
+    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    e.refresh(force=True)
+    drain(e)
+    assert active(conn, "window.empty") == []
+    [fault] = active(conn, "camera.fault")
+    assert fault.window_code == w
+
+
+def test_an_unacknowledged_red_alert_is_escalated_to_the_leader(alert_pool, small, conn):
+    store_events(conn, [
+        event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"}, case_no="X1", department=DEPT_GA),
+        event("fee.charged", at("2025-09-16 10:01"), {"amount": "1.00", "receipt_no": "R"}, case_no="X1", department=DEPT_GA),
+    ])
+    clock = FixedClock(datetime.now(UTC))
+    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    e.refresh(force=True)
+    drain(e)
+    [alert] = active(conn, "fee.off_standard")
+    assert alert.escalation_role == "supervisor"
+    clock.now = datetime.now(UTC) + timedelta(minutes=31)
+    conn.execute("update alert_jobs set next_run_at = now()")
+    drain(e)
+    alert = records.get(conn, alert.id)
+    assert alert.escalation_role == "leader" and alert.escalated_at is not None
+    assert [h.action for h in records.history(conn, alert.id)] == ["raise", "escalate"]
+
+
+def test_matters_fee_standard_is_read_as_decimal(engine):
+    assert engine.matters["YY-ZW-M002"].fee == Decimal("20.00")

@@ -1,0 +1,197 @@
+"""Live view: one source and one relay per camera, shared by every viewer.
+
+* passthrough: the camera's H.264 packets go to every viewer unchanged (`MediaPlayer(...,
+  decode=False)`); no decoding, no encoding. Only for H.264 Baseline / Constrained Baseline
+  streams without privacy masks (browsers may refuse other profiles; masks need pixels).
+* transcode: frames are decoded once, scaled to at most 640x360 and converted to yuv420p once in
+  the source (several encoders converting one BGR frame at once crash aiortc, #767/#1206); each
+  viewer's own VP8 encoder then reads the shared frames.
+
+Viewers subscribe with `relay.subscribe(track, buffered=False)`. The source starts with the
+first viewer and stops `grace` seconds after the last one leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import av
+import numpy as np
+from aiortc import MediaStreamTrack
+from aiortc.contrib.media import MediaPlayer, MediaRelay
+from aiortc.mediastreams import MediaStreamError
+
+from video.capture import SourceKind, open_options, source_kind
+from video.evidence import mask_privacy
+from video.geometry import Polygon
+
+log = logging.getLogger(__name__)
+
+MAX_SIZE = (640, 360)
+BASELINE_PROFILES = frozenset({"Baseline", "Constrained Baseline"})
+VIDEO_CLOCK = 90_000
+
+
+class LiveMode(StrEnum):
+    AUTO = "auto"
+    PASSTHROUGH = "passthrough"
+    TRANSCODE = "transcode"
+
+
+def choose_mode(
+    preference: LiveMode, codec: str | None, profile: str | None, has_masks: bool
+) -> LiveMode:
+    """Passthrough only for H.264 a browser accepts and only without privacy masks."""
+    if has_masks or codec != "h264" or preference == LiveMode.TRANSCODE:
+        return LiveMode.TRANSCODE
+    if preference == LiveMode.PASSTHROUGH or profile in BASELINE_PROFILES:
+        return LiveMode.PASSTHROUGH
+    return LiveMode.TRANSCODE
+
+
+def fit(width: int, height: int, box: tuple[int, int] = MAX_SIZE) -> tuple[int, int]:
+    """The largest even size within `box` keeping the aspect ratio (never upscaled)."""
+    scale = min(1.0, box[0] / width, box[1] / height)
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+
+
+def probe(url: str) -> tuple[str | None, str | None]:
+    """(codec name, profile) of the camera's video stream (blocking; run it in a thread)."""
+    with av.open(url, options=open_options(url), timeout=(10.0, 10.0)) as c:
+        ctx = c.streams.video[0].codec_context
+        return ctx.name, ctx.profile
+
+
+class Yuv420Track(MediaStreamTrack):
+    """Frames of `upstream` scaled to fit 640x360 and converted to yuv420p once, here, with
+    privacy masks painted out."""
+
+    kind = "video"
+
+    def __init__(self, upstream: MediaStreamTrack, masks: tuple[Polygon, ...] = ()) -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.masks = masks
+
+    async def recv(self) -> av.VideoFrame:
+        frame = await self.upstream.recv()
+        w, h = fit(frame.width, frame.height)
+        if self.masks:
+            img = mask_privacy(frame.to_ndarray(format="bgr24"), self.masks)
+            out = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(w, h, "yuv420p")
+        else:
+            out = frame.reformat(w, h, "yuv420p")
+        out.pts, out.time_base = frame.pts, frame.time_base
+        return out
+
+    def stop(self) -> None:
+        super().stop()
+        self.upstream.stop()
+
+
+Render = Callable[[float], "np.ndarray | None"]  # wall-clock seconds -> BGR picture or None
+
+
+class RenderedTrack(MediaStreamTrack):
+    """Frames drawn by a function of time (the sim's cameras), paced at `fps`, yuv420p."""
+
+    kind = "video"
+
+    def __init__(self, render: Render, fps: float = 10.0) -> None:
+        super().__init__()
+        self.render, self.fps = render, fps
+        self._start: float | None = None
+        self._n = 0
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        due = self._start + self._n / self.fps
+        if due > now:
+            await asyncio.sleep(due - now)
+        img = self.render(time.time())
+        if img is None:  # offline: a black picture keeps the player alive
+            img = np.zeros((MAX_SIZE[1], MAX_SIZE[0], 3), np.uint8)
+        w, h = fit(img.shape[1], img.shape[0])
+        frame = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(w, h, "yuv420p")
+        frame.pts = int(self._n * VIDEO_CLOCK / self.fps)
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        self._n += 1
+        return frame
+
+
+@dataclass
+class LiveCamera:
+    code: str
+    url: str
+    masks: tuple[Polygon, ...] = ()
+    preference: LiveMode = LiveMode.AUTO
+
+
+class LiveSource:
+    """One camera's live source and relay; `subscribe` for each viewer, `release` when gone."""
+
+    def __init__(self, camera: LiveCamera, render: Render | None = None, grace: float = 5.0):
+        self.camera, self.render, self.grace = camera, render, grace
+        self.mode: LiveMode | None = None
+        self.viewers = 0
+        self._player: MediaPlayer | None = None
+        self._track: MediaStreamTrack | None = None
+        self._relay: MediaRelay | None = None
+        self._lock = asyncio.Lock()
+        self._stopper: asyncio.TimerHandle | None = None
+
+    async def subscribe(self) -> MediaStreamTrack:
+        async with self._lock:
+            if self._stopper is not None:
+                self._stopper.cancel()
+                self._stopper = None
+            if self._track is None or self._track.readyState != "live":
+                await self._start()
+            assert self._relay is not None and self._track is not None
+            self.viewers += 1
+            return self._relay.subscribe(self._track, buffered=False)
+
+    async def _start(self) -> None:
+        cam = self.camera
+        if source_kind(cam.url) == SourceKind.SIM:
+            if self.render is None:
+                raise LookupError(f"camera {cam.code}: no sim renderer for {cam.url}")
+            self.mode, self._player = LiveMode.TRANSCODE, None
+            track: MediaStreamTrack = RenderedTrack(self.render)
+        else:
+            codec, profile = await asyncio.to_thread(probe, cam.url)
+            self.mode = choose_mode(cam.preference, codec, profile, bool(cam.masks))
+            passthrough = self.mode == LiveMode.PASSTHROUGH
+            self._player = MediaPlayer(
+                cam.url,
+                options=open_options(cam.url),
+                loop=source_kind(cam.url) == SourceKind.FILE,
+                decode=not passthrough,
+            )
+            track = self._player.video
+            if not passthrough:
+                track = Yuv420Track(track, cam.masks)
+        self._track, self._relay = track, MediaRelay()
+        log.info("live source %s started (%s)", cam.code, self.mode)
+
+    def release(self) -> None:
+        self.viewers = max(0, self.viewers - 1)
+        if self.viewers == 0 and self._stopper is None:
+            loop = asyncio.get_running_loop()
+            self._stopper = loop.call_later(self.grace, self._stop_if_idle)
+
+    def _stop_if_idle(self) -> None:
+        self._stopper = None
+        if self.viewers == 0 and self._track is not None:
+            self._track.stop()
+            self._track, self._relay, self._player = None, None, None
+            log.info("live source %s stopped (no viewers)", self.camera.code)
