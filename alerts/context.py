@@ -4,7 +4,7 @@ chosen per centre and per matter (DOMAIN.md presets: yulin, one_day, vendor, dea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -68,7 +68,7 @@ class RuleContext:
 
 
 def complaint_clocks(
-    ctx: RuleContext, complaint_no: str, events: list[Mapping[str, Any]]
+    ctx: RuleContext, complaint_no: str, events: Sequence[Mapping[str, Any]]
 ) -> list[ClockState]:
     """The acceptance and completion clocks of one complaint, from its events."""
     rows = sorted(events, key=lambda e: _at(e["occurred_at"]))

@@ -62,7 +62,7 @@ QUIET_CASE_EVENTS = frozenset(
 
 
 def complaint(
-    ctx: RuleContext, complaint_no: str, events: list[Mapping[str, Any]], now: datetime
+    ctx: RuleContext, complaint_no: str, events: Sequence[Mapping[str, Any]], now: datetime
 ) -> Evaluation:
     out = Evaluation()
     for state in complaint_clocks(ctx, complaint_no, events):

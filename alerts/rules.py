@@ -276,7 +276,8 @@ def spike_evaluation(
     if is_spike(s.observed, s.score, params):
         level = R if s.score >= 1 - params.alpha / 100 else Y
         what = "投诉" if s.rule == Rule.COMPLAINT_SPIKE else "差评"
-        summary = f"{what}激增：{s.subject} 近{_hours(now - s.start)}小时 {s.observed} 件（基线 {s.expected:.1f}）"
+        hours = _hours(now - s.start)
+        summary = f"{what}激增：{s.subject} 近{hours}小时 {s.observed} 件（基线 {s.expected:.1f}）"
         evidence = {
             "observed": s.observed,
             "expected": round(s.expected, 3),

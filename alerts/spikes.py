@@ -46,6 +46,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -236,7 +237,7 @@ def infer_interval(times: Sequence[datetime]) -> timedelta:
     """The series' regular interval: the median gap between consecutive timestamps."""
     if len(times) < 2:
         return timedelta(hours=1)
-    gaps = sorted((b - a) for a, b in zip(times, times[1:], strict=False) if b > a)
+    gaps = sorted((b - a) for a, b in pairwise(times) if b > a)
     return gaps[len(gaps) // 2] if gaps else timedelta(hours=1)
 
 

@@ -170,7 +170,8 @@ def matter_of(timeline: CaseTimeline, matters: Mapping[str, MatterInfo]) -> Matt
 def case_pauses(
     timeline: CaseTimeline, calendar: WorkingCalendar, schedule: Schedule
 ) -> tuple[Pause, ...]:
-    """特别程序 and 补正-after-acceptance as whole-working-day pauses [opening of S, opening of E)."""
+    """特别程序 and 补正 after acceptance, as whole-working-day pauses [opening of S, opening
+    of E)."""
     accepted = timeline.first(EventKind.CASE_ACCEPTED)
     pairs = (
         (EventKind.CASE_SPECIAL_PROCEDURE_STARTED, EventKind.CASE_SPECIAL_PROCEDURE_ENDED),
@@ -228,7 +229,7 @@ def case_clocks(
     calendar: WorkingCalendar,
     schedule: Schedule,
 ) -> tuple[ClockState, ClockState] | None:
-    """The promised and legal clocks of an accepted 承诺件 (None for instant or unaccepted cases)."""
+    """The promised and legal clocks of an accepted 承诺件 (None: instant or not accepted)."""
     accepted = timeline.first(EventKind.CASE_ACCEPTED)
     if accepted is None or matter.legal_days == 0 or matter.case_type == CaseType.INSTANT:
         return None

@@ -57,10 +57,7 @@ def advance(
 ) -> TailCursor:
     """The cursor after evaluating `seen` (xid, id) rows, in order. `full`: the batch hit its
     limit, so rows above the last one read may remain."""
-    if full and seen:
-        mark = min(horizon, seen[-1][0])
-    else:
-        mark = horizon
+    mark = min(horizon, seen[-1][0]) if full and seen else horizon
     mark = max(cursor.watermark, mark)
     ahead = tuple(sorted((x, i) for x, i in (*cursor.ahead, *seen) if x >= mark))
     return TailCursor(mark, ahead)

@@ -2,16 +2,20 @@
 
 Streamlit owns the console's HTTP port, so the metrics live on a port of their own
 (`HALLWATCH_CONSOLE_METRICS_PORT`; unset: none), served from a daemon thread started once per
-process: `/metrics` (process and connection-pool figures) and `/healthz`. `console/services.py`
-hands its pool to `watch_pool` when it opens it.
+process: `/metrics` (process and connection-pool figures) and `/healthz`.
+
+Streamlit runs no code of ours until a browser opens a page, so the console is started as
+`python -m console.metrics run app.py …` — the Streamlit command line with the endpoint started
+first — and `console/services.py` hands its pool to `watch_pool` when a page first opens it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -44,13 +48,14 @@ def metrics_port(settings: object | None = None) -> int | None:
 
 
 class PoolCollector(Collector):
-    """psycopg_pool's own statistics, read at scrape time."""
+    """psycopg_pool's own statistics, read at scrape time (zeros until a page opened the pool)."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Callable[[], ConnectionPool | None]) -> None:
         self.pool = pool
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        stats = self.pool.get_stats()
+        pool = self.pool()
+        stats = pool.get_stats() if pool is not None else {}
         gauges = {
             "pool_size": "Connections the pool holds (in use or idle)",
             "pool_available": "Idle connections ready for a page",
@@ -103,6 +108,7 @@ def serve(
         registry = registry or CollectorRegistry()
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
+        registry.register(PoolCollector(lambda: _served.get("pool")))
         try:
             server = ThreadingHTTPServer((host, port), _handler(registry))
         except OSError as exc:
@@ -117,13 +123,33 @@ def serve(
 
 
 def watch_pool(pool: ConnectionPool, settings: object | None = None) -> ConnectionPool:
-    """Start the metrics endpoint if a port is configured, report `pool` on it; returns `pool`."""
-    port = metrics_port(settings)
-    if port is None:
-        return pool
-    registry = serve(port, getattr(settings, "host", "0.0.0.0"))
+    """Report `pool` on this process's endpoint (started here if `main` did not and a port is
+    configured); returns `pool`."""
     with _lock:
-        if not _served.get("pool_watched"):
-            registry.register(PoolCollector(pool))
-            _served["pool_watched"] = True
+        running = "registry" in _served
+    if not running:
+        port = metrics_port(settings)
+        if port is None:
+            return pool
+        serve(port, getattr(settings, "host", "0.0.0.0"))
+    with _lock:
+        _served.setdefault("pool", pool)
     return pool
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m console.metrics run app.py [streamlit options]`: the metrics endpoint, then
+    Streamlit's own command line in this process."""
+    from streamlit.web import cli
+
+    from core.settings import load_settings
+
+    settings = load_settings()
+    port = metrics_port(settings)
+    if port is not None:
+        serve(port, settings.host)
+    cli.main(args=sys.argv[1:] if argv is None else argv, prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()

@@ -26,13 +26,22 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "总览", ":material/dashboard:", ALL),
-    PageSpec("alerts.py", "实时告警", ":material/notifications_active:", frozenset({Role.SUPERVISOR, Role.LEADER, Role.LIAISON, Role.ADMIN})),
+    PageSpec("alerts.py", "实时告警", ":material/notifications_active:", ALL - {Role.INSPECTOR}),
     PageSpec(
         "audit.py",
         "操作日志",
         ":material/history:",
         frozenset({Role.ADMIN, Role.SUPERVISOR}),
         "系统",
+    ),
+    PageSpec(
+        "patrol.py",
+        "视频巡查",
+        ":material/videocam:",
+        frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}),
+    ),
+    PageSpec(
+        "cameras.py", "摄像机管理", ":material/linked_camera:", frozenset({Role.ADMIN}), "系统"
     ),
     PageSpec("users.py", "用户管理", ":material/group:", frozenset({Role.ADMIN}), "系统"),
     PageSpec("logout.py", "退出登录", ":material/logout:", ALL, "账户"),

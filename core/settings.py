@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="time zone used for display")
     host: str = Field("127.0.0.1", description="address the HTTP services bind to")
     console_port: int = Field(8501, ge=1, le=65535)
+    console_metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="/metrics of the console process; unset or 0: none"
+    )
     ingest_port: int = Field(8601, ge=1, le=65535)
     alerts_port: int = Field(8602, ge=1, le=65535, description="metrics/health of the engine")
     video_port: int = Field(8603, ge=1, le=65535)

@@ -19,7 +19,7 @@ def command(settings: Settings) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "console.metrics",  # Streamlit's command line, with the metrics endpoint started first
         "run",
         str(APP),
         "--server.headless",
@@ -51,6 +51,8 @@ def environment(settings: Settings, database_url: str) -> dict[str, str]:
         HALLWATCH_INGEST_PORT=str(settings.ingest_port),
         HALLWATCH_VIDEO_PORT=str(settings.video_port),
     )
+    if settings.console_metrics_port:
+        env["HALLWATCH_CONSOLE_METRICS_PORT"] = str(settings.console_metrics_port)
     if settings.public_video_url:
         env["HALLWATCH_PUBLIC_VIDEO_URL"] = settings.public_video_url
     return env

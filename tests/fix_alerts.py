@@ -75,10 +75,17 @@ def store_events(conn: psycopg.Connection[Any], events: Sequence[dict[str, Any]]
     return ids
 
 
-def promised_case(case_no: str, accepted: datetime, days: int = 6, legal: int = 20) -> list[dict[str, Any]]:
+def promised_case(
+    case_no: str, accepted: datetime, days: int = 6, legal: int = 20
+) -> list[dict[str, Any]]:
     matter = "YY-ZW-M001"
     applied = {"matter_code": matter, "case_type": "promised", "applicant_name": "张三"}
-    accept = {"matter_code": matter, "case_type": "promised", "promised_days": days, "legal_days": legal}
+    accept = {
+        "matter_code": matter,
+        "case_type": "promised",
+        "promised_days": days,
+        "legal_days": legal,
+    }
     return [
         event("case.applied", accepted - timedelta(minutes=10), applied, case_no=case_no),
         event("case.accepted", accepted, accept, case_no=case_no),

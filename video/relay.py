@@ -1,8 +1,11 @@
 """Live view: one source and one relay per camera, shared by every viewer.
 
-* passthrough: the camera's H.264 packets go to every viewer unchanged (`MediaPlayer(...,
-  decode=False)`); no decoding, no encoding. Only for H.264 Baseline / Constrained Baseline
-  streams without privacy masks (browsers may refuse other profiles; masks need pixels).
+* passthrough: the camera's H.264 packets go to every viewer unchanged (`PacketTrack`: demux
+  only, in Annex B form — MP4 files store length-prefixed NAL units, which aiortc's packetiser
+  does not split, so `h264_mp4toannexb` runs first; it leaves camera streams as they are). No
+  decoding, no encoding. Only for H.264 Baseline / Constrained Baseline streams without privacy
+  masks (browsers may refuse other profiles; masks need pixels). A new viewer starts at the
+  camera's next keyframe.
 * transcode: frames are decoded once, scaled to at most 640x360 and converted to yuv420p once in
   the source (several encoders converting one BGR frame at once crash aiortc, #767/#1206); each
   viewer's own VP8 encoder then reads the shared frames.
@@ -15,18 +18,20 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 import av
+import av.bitstream
 import numpy as np
 from aiortc import MediaStreamTrack
 from aiortc.contrib.media import MediaPlayer, MediaRelay
 from aiortc.mediastreams import MediaStreamError
 
-from video.capture import SourceKind, open_options, source_kind
+from video.capture import SourceKind, backoff_delay, open_options, source_kind
 from video.evidence import mask_privacy
 from video.geometry import Polygon
 
@@ -92,6 +97,93 @@ class Yuv420Track(MediaStreamTrack):
     def stop(self) -> None:
         super().stop()
         self.upstream.stop()
+
+
+class PacketTrack(MediaStreamTrack):
+    """The camera's H.264 packets, Annex B, paced like a live camera when read from a file
+    (which then loops with timestamps that keep increasing). Its reader thread starts on the
+    first `recv` and reconnects with backoff."""
+
+    kind = "video"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.is_file = source_kind(url) == SourceKind.FILE
+        self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue(maxsize=300)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    async def recv(self) -> av.Packet:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._thread is None:
+            loop = asyncio.get_running_loop()
+            self._thread = threading.Thread(
+                target=self._run, args=(loop,), name="live-packets", daemon=True
+            )
+            self._thread.start()
+        packet = await self._queue.get()
+        if packet is None:
+            self.stop()
+            raise MediaStreamError
+        return packet
+
+    def stop(self) -> None:
+        super().stop()
+        self._stop.set()
+
+    def _put(self, loop: asyncio.AbstractEventLoop, packet: av.Packet | None) -> None:
+        def put() -> None:
+            if self._queue.full():
+                self._queue.get_nowait()  # a viewer that cannot keep up loses the oldest
+            self._queue.put_nowait(packet)
+
+        try:
+            loop.call_soon_threadsafe(put)
+        except RuntimeError:  # the event loop is gone: nobody is listening any more
+            self._stop.set()
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        attempt, offset = 0, 0
+        while not self._stop.is_set():
+            try:
+                offset = self._session(loop, offset)
+                attempt = 0
+                if not self.is_file:
+                    continue
+            except (av.FFmpegError, OSError) as exc:
+                attempt += 1
+                log.warning("live packets %s: %s", self.url, exc)
+                if self._stop.wait(backoff_delay(attempt, cap=10)):
+                    break
+        self._put(loop, None)
+
+    def _session(self, loop: asyncio.AbstractEventLoop, offset: int) -> int:
+        """Read the stream once; returns the timestamp offset for the next pass of a file."""
+        with av.open(self.url, options=open_options(self.url), timeout=(10.0, 10.0)) as c:
+            stream = c.streams.video[0]
+            bsf = av.bitstream.BitStreamFilterContext("h264_mp4toannexb", stream)
+            started, first, last = time.monotonic(), None, offset
+            for packet in c.demux(stream):
+                if self._stop.is_set():
+                    break
+                if packet.pts is None:
+                    continue
+                if self.is_file:
+                    first = packet.pts if first is None else first
+                    due = float((packet.pts - first) * packet.time_base)
+                    if self._stop.wait(max(0.0, due - (time.monotonic() - started))):
+                        break
+                pts = packet.pts + offset  # read before filtering: the filter takes the packet
+                dts = (packet.pts if packet.dts is None else packet.dts) + offset
+                time_base = packet.time_base
+                for out in bsf.filter(packet):
+                    out.pts, out.dts, out.time_base = pts, dts, time_base
+                    last = max(last, pts)
+                    self._put(loop, out)
+            step = int(1 / (stream.average_rate or 10) / stream.time_base) if self.is_file else 0
+            return last + step
 
 
 Render = Callable[[float], "np.ndarray | None"]  # wall-clock seconds -> BGR picture or None
@@ -171,15 +263,15 @@ class LiveSource:
             codec, profile = await asyncio.to_thread(probe, cam.url)
             self.mode = choose_mode(cam.preference, codec, profile, bool(cam.masks))
             passthrough = self.mode == LiveMode.PASSTHROUGH
-            self._player = MediaPlayer(
-                cam.url,
-                options=open_options(cam.url),
-                loop=source_kind(cam.url) == SourceKind.FILE,
-                decode=not passthrough,
-            )
-            track = self._player.video
-            if not passthrough:
-                track = Yuv420Track(track, cam.masks)
+            if passthrough:
+                track = PacketTrack(cam.url)
+            else:
+                self._player = MediaPlayer(
+                    cam.url,
+                    options=open_options(cam.url),
+                    loop=source_kind(cam.url) == SourceKind.FILE,
+                )
+                track = Yuv420Track(self._player.video, cam.masks)
         self._track, self._relay = track, MediaRelay()
         log.info("live source %s started (%s)", cam.code, self.mode)
 

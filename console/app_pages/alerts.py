@@ -29,7 +29,12 @@ from store.repos.alerts import board, records
 TZ = ZoneInfo("Asia/Shanghai")
 REFRESH_SECONDS = 5
 LEVEL_COLOURS = {"red": "#d93025", "yellow": "#f9ab00", "warning": "#4285f4"}
-STATE_COLOURS = {"occupied": "#1e8e3e", "empty": "#d93025", "fault": "#80868b", "unknown": "#dadce0"}
+STATE_COLOURS = {
+    "occupied": "#1e8e3e",
+    "empty": "#d93025",
+    "fault": "#80868b",
+    "unknown": "#dadce0",
+}
 STATE_LABELS = {"occupied": "在岗", "empty": "空岗", "fault": "摄像机故障", "unknown": "无数据"}
 ACTIVE = ["open", "acknowledged", "assigned"]
 
@@ -65,7 +70,9 @@ rule = cols[2].selectbox(
     "规则", [None, *Rule], format_func=lambda r: "全部规则" if r is None else RULE_LABELS[r]
 )
 level = cols[3].selectbox(
-    "级别", [None, *AlertLevel], format_func=lambda v: "全部" if v is None else ALERT_LEVEL_LABELS[v]
+    "级别",
+    [None, *AlertLevel],
+    format_func=lambda v: "全部" if v is None else ALERT_LEVEL_LABELS[v],
 )
 statuses = cols[4].multiselect(
     "状态", list(AlertStatus), default=ACTIVE, format_func=lambda s: STATUS_LABELS[AlertStatus(s)]
@@ -78,10 +85,14 @@ def hall_map(tiles: list[board.WindowTile]) -> None:
     for t in tiles:
         colour = STATE_COLOURS[t.state]
         ring = f"box-shadow:0 0 0 3px {LEVEL_COLOURS[t.alert_level]};" if t.alert_level else ""
+        label = STATE_LABELS[t.state]
+        style = (
+            f"background:{colour};color:white;border-radius:6px;padding:6px 4px;"
+            f"text-align:center;font-size:13px;{ring}"
+        )
         cells.append(
-            f'<div title="{t.department_name} · {STATE_LABELS[t.state]}" style="background:{colour};'
-            f'color:white;border-radius:6px;padding:6px 4px;text-align:center;font-size:13px;{ring}">'
-            f"{t.name}<br><small>{STATE_LABELS[t.state]}</small></div>"
+            f'<div title="{t.department_name} · {label}" style="{style}">'
+            f"{t.name}<br><small>{label}</small></div>"
         )
     legend = " ".join(
         f'<span style="color:{c}">■</span> {STATE_LABELS[s]}' for s, c in STATE_COLOURS.items()
@@ -148,17 +159,20 @@ def evidence(alert: records.AlertRow) -> None:
         with pool().connection() as conn:
             steps = board.case_timeline(conn, alert.case_no)
         st.markdown(f"**办件时间线** {alert.case_no}")
-        st.dataframe(
-            pd.DataFrame([{"时间": _local(e["occurred_at"]), "事件": e["kind"], "窗口": e["window_code"]} for e in steps]),
-            hide_index=True, use_container_width=True,
-        )  # fmt: skip
+        rows = [
+            {"时间": _local(e["occurred_at"]), "事件": e["kind"], "窗口": e["window_code"]}
+            for e in steps
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
     if ev.get("snapshot"):
         st.image(ev["snapshot"], caption="抓拍")
     if ev.get("counts"):
         frame = pd.DataFrame(ev["counts"], columns=["时间", "计数", "基线"])
         st.markdown(f"**计数与基线** 近窗口 {ev.get('observed')} 件，期望 {ev.get('expected')}")
         base = alt.Chart(frame).encode(x=alt.X("时间:T", title=None))
-        chart = base.mark_bar(color="#d93025").encode(y="计数:Q") + base.mark_line(color="#4285f4").encode(y="基线:Q")
+        chart = base.mark_bar(color="#d93025").encode(y="计数:Q") + base.mark_line(
+            color="#4285f4"
+        ).encode(y="基线:Q")
         st.altair_chart(chart, use_container_width=True)
     shown = {k: v for k, v in ev.items() if k not in {"counts", "snapshot"}}
     if shown:
@@ -222,7 +236,9 @@ def detail(alert_id: int) -> None:
         history = records.history(conn, alert_id) if alert else []
     if alert is None:
         return
-    st.subheader(f"#{alert.id} {ALERT_LEVEL_LABELS[AlertLevel(alert.level)]} · {_rule_label(alert.rule)}")
+    st.subheader(
+        f"#{alert.id} {ALERT_LEVEL_LABELS[AlertLevel(alert.level)]} · {_rule_label(alert.rule)}"
+    )
     st.write(alert.summary)
     left, right = st.columns([3, 2])
     with left:
@@ -230,7 +246,7 @@ def detail(alert_id: int) -> None:
     with right:
         actions(alert)
     st.markdown("**处理记录**")
-    st.dataframe(
+    st.table(
         pd.DataFrame(
             [
                 {
@@ -243,9 +259,8 @@ def detail(alert_id: int) -> None:
                 }
                 for h in history
             ]
-        ),
-        hide_index=True, use_container_width=True,
-    )  # fmt: skip
+        ).set_index("时间")
+    )
 
 
 live()

@@ -38,7 +38,9 @@ def detect_spikes(
     with file.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or not {"timestamp", "value"} <= set(reader.fieldnames):
-            typer.secho("CSV 需要 timestamp,value 两列 (columns timestamp,value)", fg="red", err=True)
+            typer.secho(
+                "CSV 需要 timestamp,value 两列 (columns timestamp,value)", fg="red", err=True
+            )
             raise typer.Exit(2)
         raw = [(r["timestamp"], r["value"]) for r in reader]
     try:
@@ -47,7 +49,9 @@ def detect_spikes(
         typer.secho(f"无法解析 (cannot parse): {exc}", fg="red", err=True)
         raise typer.Exit(2) from None
     params = SpikeParams(history_days=history_days)
-    scores = score_series([r[0] for r in rows], [r[2] for r in rows], official_calendar(), tz, params, window)
+    scores = score_series(
+        [r[0] for r in rows], [r[2] for r in rows], official_calendar(), tz, params, window
+    )
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["timestamp", "value", "anomaly_score"])
     for (_, text, value), score in zip(rows, scores, strict=True):

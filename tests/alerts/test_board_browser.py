@@ -16,7 +16,9 @@ from tests.fix_people import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_a_supervisor_acknowledges_and_dismisses_an_alert_and_sees_the_history(page, console_url, conn):
+def test_a_supervisor_acknowledges_and_dismisses_an_alert_and_sees_the_history(
+    page, console_url, conn
+):
     f = Finding(
         Rule.WINDOW_EMPTY, "YY-ZW-W01", Place("610802", "YY-ZW", "YY-ZW-SCJG", "YY-ZW-W01"),
         AlertLevel.YELLOW, at("2025-09-16 10:00"), "窗口空岗 20 分钟：YY-ZW-W01", {"minutes": 20},
@@ -27,15 +29,17 @@ def test_a_supervisor_acknowledges_and_dismisses_an_alert_and_sees_the_history(p
     page.get_by_role("link", name="实时告警").click()
     page.get_by_role("heading", name="实时告警").wait_for()
     page.get_by_text("窗口空岗 20 分钟：YY-ZW-W01").first.wait_for()
-    page.get_by_role("button", name="确认").click()
-    page.get_by_text("已确认", exact=True).first.wait_for()
+    page.get_by_role("button", name="确认", exact=True).click()
+    page.get_by_role("cell", name="已确认", exact=True).wait_for()  # the history row
     page.get_by_label("说明（必填）").fill("人员外出参加培训，已报备")
-    page.get_by_role("button", name="驳回").click()
-    page.get_by_text("人员外出参加培训，已报备").wait_for()
+    page.get_by_role("button", name="驳回", exact=True).click()
+    page.get_by_role("cell", name="已驳回", exact=True).wait_for()
     screenshot(page, "alerts-board-history")
     history = records.history(conn, alert_id)
     assert [(h.action, h.actor) for h in history] == [
-        ("raise", "system"), ("acknowledge", "supervisor"), ("dismiss", "supervisor"),
+        ("raise", "system"),
+        ("acknowledge", "supervisor"),
+        ("dismiss", "supervisor"),
     ]
     assert history[-1].reason == "人员外出参加培训，已报备"
     assert records.get(conn, alert_id).status == "dismissed"

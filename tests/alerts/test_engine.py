@@ -32,8 +32,20 @@ def test_it_raises_a_fee_alert_when_an_event_is_stored(engine, conn):
     ids = store_events(
         conn,
         [
-            event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "李四"}, case_no="C1", department=DEPT_GA),
-            event("fee.charged", at("2025-09-16 10:05"), {"amount": "40.00", "receipt_no": "R1"}, case_no="C1", department=DEPT_GA),
+            event(
+                "case.applied",
+                at("2025-09-16 10:00"),
+                {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "李四"},
+                case_no="C1",
+                department=DEPT_GA,
+            ),
+            event(
+                "fee.charged",
+                at("2025-09-16 10:05"),
+                {"amount": "40.00", "receipt_no": "R1"},
+                case_no="C1",
+                department=DEPT_GA,
+            ),
         ],
     )
     drain(engine)
@@ -48,12 +60,38 @@ def test_it_does_not_skip_a_row_that_commits_after_a_higher_id(engine, conn, db)
     late = psycopg.connect(db.url)
     [late_id] = store_events(
         late,
-        [event("fee.charged", at("2025-09-16 10:05"), {"amount": "99.00", "receipt_no": "LATE"}, case_no="L1", department=DEPT_GA)],
+        [
+            event(
+                "fee.charged",
+                at("2025-09-16 10:05"),
+                {"amount": "99.00", "receipt_no": "LATE"},
+                case_no="L1",
+                department=DEPT_GA,
+            )
+        ],
     )  # taken first, not committed yet
     early = [
-        event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "王五"}, case_no="L1", department=DEPT_GA),
-        event("fee.charged", at("2025-09-16 10:06"), {"amount": "50.00", "receipt_no": "EARLY"}, case_no="E1", department=DEPT_GA),
-        event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "赵六"}, case_no="E1", department=DEPT_GA),
+        event(
+            "case.applied",
+            at("2025-09-16 10:00"),
+            {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "王五"},
+            case_no="L1",
+            department=DEPT_GA,
+        ),
+        event(
+            "fee.charged",
+            at("2025-09-16 10:06"),
+            {"amount": "50.00", "receipt_no": "EARLY"},
+            case_no="E1",
+            department=DEPT_GA,
+        ),
+        event(
+            "case.applied",
+            at("2025-09-16 10:00"),
+            {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "赵六"},
+            case_no="E1",
+            department=DEPT_GA,
+        ),
     ]
     early_ids = store_events(conn, early)
     assert min(early_ids) > late_id
@@ -69,7 +107,9 @@ def test_it_does_not_skip_a_row_that_commits_after_a_higher_id(engine, conn, db)
     assert len(active(conn, "fee.off_standard")) == 2  # and nothing twice
 
 
-def test_a_case_clock_fires_from_the_clocks_table_and_stops_when_completed(alert_pool, small, conn, projector):
+def test_a_case_clock_fires_from_the_clocks_table_and_stops_when_completed(
+    alert_pool, small, conn, projector
+):
     accepted = at("2025-09-16 10:00")
     store_events(conn, promised_case("P1", accepted, days=2, legal=20))
     projector.catch_up(conn)  # ingest's projection writes the clock rows
@@ -87,7 +127,9 @@ def test_a_case_clock_fires_from_the_clocks_table_and_stops_when_completed(alert
         "select level, fired_at from clocks where subject_id = 'P1' and clock_kind = 'promised'"
     ).fetchone()
     assert row["level"] == "red" and row["fired_at"] is not None
-    store_events(conn, [event("case.completed", at("2025-09-19 09:00"), {"result": "issued"}, case_no="P1")])
+    store_events(
+        conn, [event("case.completed", at("2025-09-19 09:00"), {"result": "issued"}, case_no="P1")]
+    )
     clock.now = at("2025-09-19 09:01")
     drain(e)
     assert records.get(conn, alert.id).status == "open"  # a missed deadline stays for a person
@@ -97,11 +139,32 @@ def test_three_workers_raise_each_alert_once(alert_pool, small, conn, db):
     events = []
     for i in range(60):
         case = f"M{i:03d}"
-        events.append(event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"}, case_no=case, department=DEPT_GA))
-        events.append(event("fee.charged", at("2025-09-16 10:01"), {"amount": "30.00", "receipt_no": f"R{i}"}, case_no=case, department=DEPT_GA))
+        events.append(
+            event(
+                "case.applied",
+                at("2025-09-16 10:00"),
+                {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"},
+                case_no=case,
+                department=DEPT_GA,
+            )
+        )
+        events.append(
+            event(
+                "fee.charged",
+                at("2025-09-16 10:01"),
+                {"amount": "30.00", "receipt_no": f"R{i}"},
+                case_no=case,
+                department=DEPT_GA,
+            )
+        )
     store_events(conn, events)
     stopping = threading.Event()
-    workers = [Engine(alert_pool, worker=f"w{i}", parts=4, batch=7, metrics=AlertMetrics(CollectorRegistry())) for i in range(3)]
+    workers = [
+        Engine(
+            alert_pool, worker=f"w{i}", parts=4, batch=7, metrics=AlertMetrics(CollectorRegistry())
+        )
+        for i in range(3)
+    ]
     threads = [threading.Thread(target=w.run, args=(stopping, 0.01)) for w in workers]
     for t in threads:
         t.start()
@@ -111,16 +174,35 @@ def test_three_workers_raise_each_alert_once(alert_pool, small, conn, db):
     stopping.set()
     for t in threads:
         t.join(10)
-    rows = conn.execute("select dedup_key, count(*) from alerts group by 1 having count(*) > 1").fetchall()
+    rows = conn.execute(
+        "select dedup_key, count(*) from alerts group by 1 having count(*) > 1"
+    ).fetchall()
     assert rows == []
     assert len(active(conn, "fee.off_standard")) == 60
 
 
-def test_presence_samples_make_a_window_empty_alert_that_clears_when_someone_sits_down(alert_pool, small, conn):
+def test_presence_samples_make_a_window_empty_alert_that_clears_when_someone_sits_down(
+    alert_pool, small, conn
+):
     w = "YY-ZW-W01"
     t0 = at("2025-09-16 09:30")
-    store_events(conn, [event("presence.sample", t0, {"camera_code": "C1", "occupied": True, "score": 0.9}, window=w),
-                        event("presence.sample", t0 + timedelta(minutes=1), {"camera_code": "C1", "occupied": False, "score": 0.1}, window=w)])
+    store_events(
+        conn,
+        [
+            event(
+                "presence.sample",
+                t0,
+                {"camera_code": "C1", "occupied": True, "score": 0.9},
+                window=w,
+            ),
+            event(
+                "presence.sample",
+                t0 + timedelta(minutes=1),
+                {"camera_code": "C1", "occupied": False, "score": 0.1},
+                window=w,
+            ),
+        ],
+    )
     clock = FixedClock(t0 + timedelta(minutes=2))
     e = Engine(alert_pool, worker="t", parts=1, clock=clock)
     e.refresh(force=True)
@@ -131,7 +213,17 @@ def test_presence_samples_make_a_window_empty_alert_that_clears_when_someone_sit
     drain(e)
     [alert] = active(conn, "window.empty")
     assert alert.window_code == w and alert.level == "yellow"
-    store_events(conn, [event("presence.sample", t0 + timedelta(minutes=18), {"camera_code": "C1", "occupied": True, "score": 0.9}, window=w)])
+    store_events(
+        conn,
+        [
+            event(
+                "presence.sample",
+                t0 + timedelta(minutes=18),
+                {"camera_code": "C1", "occupied": True, "score": 0.9},
+                window=w,
+            )
+        ],
+    )
     clock.now = t0 + timedelta(minutes=18)
     drain(e)
     assert active(conn, "window.empty") == []
@@ -141,8 +233,23 @@ def test_presence_samples_make_a_window_empty_alert_that_clears_when_someone_sit
 def test_a_camera_fault_suppresses_window_empty(alert_pool, small, conn):
     w = "YY-ZW-W02"
     t0 = at("2025-09-16 14:00")
-    store_events(conn, [event("presence.sample", t0, {"camera_code": "C2", "occupied": False, "score": 0.1}, window=w),
-                        event("camera.health", t0 + timedelta(minutes=2), {"camera_code": "C2", "status": "covered"}, window=w)])
+    store_events(
+        conn,
+        [
+            event(
+                "presence.sample",
+                t0,
+                {"camera_code": "C2", "occupied": False, "score": 0.1},
+                window=w,
+            ),
+            event(
+                "camera.health",
+                t0 + timedelta(minutes=2),
+                {"camera_code": "C2", "status": "covered"},
+                window=w,
+            ),
+        ],
+    )
     clock = FixedClock(t0 + timedelta(minutes=30))
     e = Engine(alert_pool, worker="t", parts=1, clock=clock)
     e.refresh(force=True)
@@ -153,10 +260,25 @@ def test_a_camera_fault_suppresses_window_empty(alert_pool, small, conn):
 
 
 def test_an_unacknowledged_red_alert_is_escalated_to_the_leader(alert_pool, small, conn):
-    store_events(conn, [
-        event("case.applied", at("2025-09-16 10:00"), {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"}, case_no="X1", department=DEPT_GA),
-        event("fee.charged", at("2025-09-16 10:01"), {"amount": "1.00", "receipt_no": "R"}, case_no="X1", department=DEPT_GA),
-    ])
+    store_events(
+        conn,
+        [
+            event(
+                "case.applied",
+                at("2025-09-16 10:00"),
+                {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"},
+                case_no="X1",
+                department=DEPT_GA,
+            ),
+            event(
+                "fee.charged",
+                at("2025-09-16 10:01"),
+                {"amount": "1.00", "receipt_no": "R"},
+                case_no="X1",
+                department=DEPT_GA,
+            ),
+        ],
+    )
     clock = FixedClock(datetime.now(UTC))
     e = Engine(alert_pool, worker="t", parts=1, clock=clock)
     e.refresh(force=True)

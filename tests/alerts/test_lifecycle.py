@@ -40,7 +40,9 @@ def test_dismissing_needs_a_reason_and_closed_alerts_stay_closed():
     with pytest.raises(TransitionError) as err:
         transition(OPEN, Action.DISMISS, dismiss_reason=DismissReason.FALSE_ALARM)
     assert err.value.label == "dismiss-needs-reason"
-    gone = transition(OPEN, Action.DISMISS, dismiss_reason=DismissReason.DUPLICATE, reason="同一事件")
+    gone = transition(
+        OPEN, Action.DISMISS, dismiss_reason=DismissReason.DUPLICATE, reason="同一事件"
+    )
     assert gone.label == "dismiss-duplicate"
     with pytest.raises(TransitionError) as err:
         transition(AlertView(gone.status, gone.level), Action.ACKNOWLEDGE)
@@ -53,37 +55,83 @@ def test_an_open_red_alert_escalates_once_per_period_up_to_the_leader():
     assert should_escalate(OPEN, opened, None, opened + timedelta(minutes=30))
     top = AlertView(AlertStatus.OPEN, AlertLevel.RED, Role.LEADER)
     assert not should_escalate(top, opened, None, opened + timedelta(hours=5))
-    assert not should_escalate(AlertView(AlertStatus.ACKNOWLEDGED, AlertLevel.RED), opened, None, opened + timedelta(hours=5))
+    assert not should_escalate(
+        AlertView(AlertStatus.ACKNOWLEDGED, AlertLevel.RED),
+        opened,
+        None,
+        opened + timedelta(hours=5),
+    )
     assert transition(OPEN, Action.ESCALATE).role == Role.LEADER
 
 
 def test_silences_match_labels_and_follow_their_schedule():
     cal = official_calendar()
-    lunch = Silence(1, {"rule": "window.*"}, at("2025-09-01 00:00"), schedule=SilenceSchedule.CLOSED_HOURS)
+    lunch = Silence(
+        1, {"rule": "window.*"}, at("2025-09-01 00:00"), schedule=SilenceSchedule.CLOSED_HOURS
+    )
     labels = {"rule": "window.empty", "center_code": "YY-ZW"}
     assert silenced_by([lunch], labels, at("2025-09-16 12:30"), cal, DEFAULT_SCHEDULE) is lunch
     assert silenced_by([lunch], labels, at("2025-09-16 10:30"), cal, DEFAULT_SCHEDULE) is None
-    assert silenced_by([lunch], {"rule": "fee.off_standard"}, at("2025-09-16 12:30"), cal, DEFAULT_SCHEDULE) is None
-    weekly = Silence(2, {"center_code": "YY-ZW"}, at("2025-09-01 00:00"), schedule=SilenceSchedule.WEEKLY,
-                     weekdays=(1,), from_time=time(9), to_time=time(10))
-    assert silenced_by([weekly], labels, at("2025-09-16 09:30"), cal, DEFAULT_SCHEDULE) is weekly  # a Tuesday
+    assert (
+        silenced_by(
+            [lunch], {"rule": "fee.off_standard"}, at("2025-09-16 12:30"), cal, DEFAULT_SCHEDULE
+        )
+        is None
+    )
+    weekly = Silence(
+        2,
+        {"center_code": "YY-ZW"},
+        at("2025-09-01 00:00"),
+        schedule=SilenceSchedule.WEEKLY,
+        weekdays=(1,),
+        from_time=time(9),
+        to_time=time(10),
+    )
+    assert (
+        silenced_by([weekly], labels, at("2025-09-16 09:30"), cal, DEFAULT_SCHEDULE) is weekly
+    )  # a Tuesday
     rest = Silence(3, {}, at("2025-09-01 00:00"), schedule=SilenceSchedule.REST_DAYS)
-    assert silenced_by([rest], labels, at("2025-09-28 10:00"), cal, DEFAULT_SCHEDULE) is None  # 调休 workday
+    assert (
+        silenced_by([rest], labels, at("2025-09-28 10:00"), cal, DEFAULT_SCHEDULE) is None
+    )  # 调休 workday
     assert silenced_by([rest], labels, at("2025-10-02 10:00"), cal, DEFAULT_SCHEDULE) is rest
 
 
 def raise_one(conn, subject: str = "C9") -> int:
-    f = Finding(Rule.FEE_OFF_STANDARD, subject, Place("610802", "YY-ZW", "YY-ZW-GA"), AlertLevel.RED,
-                at("2025-09-16 10:00"), "收费不符", {}, subject)
+    f = Finding(
+        Rule.FEE_OFF_STANDARD,
+        subject,
+        Place("610802", "YY-ZW", "YY-ZW-GA"),
+        AlertLevel.RED,
+        at("2025-09-16 10:00"),
+        "收费不符",
+        {},
+        subject,
+    )
     return records.apply_finding(conn, f).alert_id
 
 
 def test_a_repeat_of_the_same_condition_counts_instead_of_raising_again(conn, small):
-    f = Finding(Rule.WINDOW_EMPTY, "W1", Place("610802", "YY-ZW"), AlertLevel.YELLOW, at("2025-09-16 10:00"), "空岗", {}, occurrence="a")
+    f = Finding(
+        Rule.WINDOW_EMPTY,
+        "W1",
+        Place("610802", "YY-ZW"),
+        AlertLevel.YELLOW,
+        at("2025-09-16 10:00"),
+        "空岗",
+        {},
+        occurrence="a",
+    )
     first = records.apply_finding(conn, f)
     again = records.apply_finding(conn, f)
-    other = records.apply_finding(conn, Finding(**{**f.__dict__, "occurrence": "b"}) if False else f.__class__(
-        f.rule, f.subject, f.place, f.level, f.since, f.summary, f.evidence, f.case_no, "b"))
+    other = records.apply_finding(
+        conn,
+        Finding(**{**f.__dict__, "occurrence": "b"})
+        if False
+        else f.__class__(
+            f.rule, f.subject, f.place, f.level, f.since, f.summary, f.evidence, f.case_no, "b"
+        ),
+    )
     assert first.alert_id == again.alert_id == other.alert_id
     assert (first.action, again.action, other.action) == (Action.RAISE, None, Action.REPEAT)
     assert records.get(conn, first.alert_id).repeat_count == 1
@@ -92,8 +140,14 @@ def test_a_repeat_of_the_same_condition_counts_instead_of_raising_again(conn, sm
 def test_people_actions_write_history_and_the_audit_log(conn, small):
     alert_id = raise_one(conn)
     records.act(conn, alert_id, Action.ACKNOWLEDGE, "supervisor", reason="已知悉")
-    records.act(conn, alert_id, Action.DISMISS, "supervisor", reason="收费标准已调整",
-                dismiss_reason=DismissReason.JUSTIFIED)
+    records.act(
+        conn,
+        alert_id,
+        Action.DISMISS,
+        "supervisor",
+        reason="收费标准已调整",
+        dismiss_reason=DismissReason.JUSTIFIED,
+    )
     history = records.history(conn, alert_id)
     assert [(h.action, h.actor, h.from_status, h.to_status) for h in history] == [
         ("raise", "system", None, "open"),

@@ -28,7 +28,9 @@ from store.repos.alerts import notify, records
 from tests.fix_alerts import at
 from tests.fix_ingest import free_port
 
-MESSAGE = Message("【红牌·新告警】收费与标准不符", "收费 40 元与标准 20 元不符\n中心 YY-ZW", "red", "opened", 7)
+MESSAGE = Message(
+    "【红牌·新告警】收费与标准不符", "收费 40 元与标准 20 元不符\n中心 YY-ZW", "red", "opened", 7
+)
 
 
 class Robot:
@@ -43,7 +45,9 @@ class Robot:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 robot.requests.append((self.path, json.loads(body)))
-                status, answer = robot.answers.pop(0) if robot.answers else (200, {"errcode": 0, "errmsg": "ok"})
+                status, answer = (
+                    robot.answers.pop(0) if robot.answers else (200, {"errcode": 0, "errmsg": "ok"})
+                )
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -70,7 +74,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content)
         return "250 OK"
 
@@ -91,7 +95,9 @@ def test_the_webhook_posts_the_alert_as_json(robot):
 
 
 def test_dingtalk_gets_a_signed_markdown_message(robot):
-    sender("dingtalk")({"url": robot.url + "/robot/send?access_token=abc", "secret": "SEC"}, MESSAGE)
+    sender("dingtalk")(
+        {"url": robot.url + "/robot/send?access_token=abc", "secret": "SEC"}, MESSAGE
+    )
     path, body = robot.requests[0]
     assert body["msgtype"] == "markdown" and body["markdown"]["title"] == MESSAGE.title
     assert "收费 40 元" in body["markdown"]["text"]
@@ -108,7 +114,10 @@ def test_wecom_gets_a_markdown_message(robot):
 
 
 def test_robot_error_codes_are_transient_or_permanent(robot):
-    robot.answers = [(200, {"errcode": 130101, "errmsg": "send too fast"}), (200, {"errcode": 310000, "errmsg": "sign not match"})]
+    robot.answers = [
+        (200, {"errcode": 130101, "errmsg": "send too fast"}),
+        (200, {"errcode": 310000, "errmsg": "sign not match"}),
+    ]
     with pytest.raises(TransientError):
         sender("dingtalk")({"url": robot.url}, MESSAGE)
     with pytest.raises(PermanentError):
@@ -124,7 +133,15 @@ def test_robot_error_codes_are_transient_or_permanent(robot):
 
 def test_email_is_sent_over_smtp(smtp):
     controller, inbox = smtp
-    sender("email")({"host": "127.0.0.1", "port": controller.port, "sender": "hw@example.org", "recipients": ["duty@example.org"]}, MESSAGE)
+    sender("email")(
+        {
+            "host": "127.0.0.1",
+            "port": controller.port,
+            "sender": "hw@example.org",
+            "recipients": ["duty@example.org"],
+        },
+        MESSAGE,
+    )
     mail = message_from_bytes(inbox.messages[0])
     assert str(make_header(decode_header(mail["Subject"]))) == MESSAGE.title
     assert "收费 40 元" in mail.get_payload(decode=True).decode("utf-8")
@@ -137,8 +154,16 @@ def test_the_backoff_grows_then_gives_up():
 
 
 def _alert(conn) -> int:
-    f = Finding(Rule.FEE_OFF_STANDARD, "C1:R1", Place("610802", "YY-ZW", "YY-ZW-GA"), AlertLevel.RED,
-                at("2025-09-16 10:00"), "收费 40 元与标准 20 元不符", {}, "C1")
+    f = Finding(
+        Rule.FEE_OFF_STANDARD,
+        "C1:R1",
+        Place("610802", "YY-ZW", "YY-ZW-GA"),
+        AlertLevel.RED,
+        at("2025-09-16 10:00"),
+        "收费 40 元与标准 20 元不符",
+        {},
+        "C1",
+    )
     return records.apply_finding(conn, f).alert_id
 
 
@@ -147,9 +172,21 @@ def test_the_outbox_retries_a_transient_failure_then_delivers(conn, small, pool,
 
     metrics = AlertMetrics(registry)
     notify.add_channel(conn, "值班群", "wecom", {"url": robot.url}, min_level="yellow")
-    notify.add_channel(conn, "红牌邮件", "webhook", {"url": robot.url}, min_level="red", matchers={"center_code": "OTHER"})
+    notify.add_channel(
+        conn,
+        "红牌邮件",
+        "webhook",
+        {"url": robot.url},
+        min_level="red",
+        matchers={"center_code": "OTHER"},
+    )
     alert_id = _alert(conn)
-    assert notify.enqueue(conn, alert_id, "opened", "red", {"center_code": "YY-ZW", "rule": "fee.off_standard"}) == 1
+    assert (
+        notify.enqueue(
+            conn, alert_id, "opened", "red", {"center_code": "YY-ZW", "rule": "fee.off_standard"}
+        )
+        == 1
+    )
     robot.answers = [(502, {})]
     assert deliver_once(pool, metrics) == 1
     [d] = notify.deliveries(conn, alert_id)
@@ -158,8 +195,18 @@ def test_the_outbox_retries_a_transient_failure_then_delivers(conn, small, pool,
     assert deliver_once(pool, metrics) == 1
     [d] = notify.deliveries(conn, alert_id)
     assert d["status"] == "sent"
-    assert registry.get_sample_value("hallwatch_notifications_total", {"kind": "wecom", "outcome": "retry"}) == 1
-    assert registry.get_sample_value("hallwatch_notifications_total", {"kind": "wecom", "outcome": "sent"}) == 1
+    assert (
+        registry.get_sample_value(
+            "hallwatch_notifications_total", {"kind": "wecom", "outcome": "retry"}
+        )
+        == 1
+    )
+    assert (
+        registry.get_sample_value(
+            "hallwatch_notifications_total", {"kind": "wecom", "outcome": "sent"}
+        )
+        == 1
+    )
 
 
 def test_a_permanent_failure_is_saved_on_the_channel(conn, small, pool, robot):
@@ -175,5 +222,15 @@ def test_a_permanent_failure_is_saved_on_the_channel(conn, small, pool, robot):
 
 
 def test_render_names_the_rule_and_level_in_chinese():
-    m = render({"id": 3, "rule": "window.empty", "level": "yellow", "summary": "窗口空岗 20 分钟", "center_code": "YY-ZW"}, "opened", "http://console")
+    m = render(
+        {
+            "id": 3,
+            "rule": "window.empty",
+            "level": "yellow",
+            "summary": "窗口空岗 20 分钟",
+            "center_code": "YY-ZW",
+        },
+        "opened",
+        "http://console",
+    )
     assert m.title == "【黄牌·新告警】窗口空岗" and m.url == "http://console/alerts?alert=3"

@@ -40,9 +40,13 @@ def violations(n: int, offset: int) -> list[dict]:
     for i in range(offset, offset + n):
         case = f"K{i:05d}"
         applied = {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "甲"}
-        out.append(event("case.applied", at("2025-09-16 10:00"), applied, case_no=case, department=DEPT_GA))
+        out.append(
+            event("case.applied", at("2025-09-16 10:00"), applied, case_no=case, department=DEPT_GA)
+        )
         fee = {"amount": "25.00", "receipt_no": f"R{i}"}
-        out.append(event("fee.charged", at("2025-09-16 10:02"), fee, case_no=case, department=DEPT_GA))
+        out.append(
+            event("fee.charged", at("2025-09-16 10:02"), fee, case_no=case, department=DEPT_GA)
+        )
     return out
 
 

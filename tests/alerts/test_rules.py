@@ -56,7 +56,9 @@ def accepted_case(*more: tuple[EventKind, str, dict]) -> CaseTimeline:
 
 
 def promised_state(policy: PolicyName, *more):
-    clocks = case_clocks(accepted_case(*more), PROMISED, WarningPolicy.preset(policy), CAL, DEFAULT_SCHEDULE)
+    clocks = case_clocks(
+        accepted_case(*more), PROMISED, WarningPolicy.preset(policy), CAL, DEFAULT_SCHEDULE
+    )
     assert clocks is not None
     return clocks
 
@@ -128,7 +130,9 @@ def test_the_supplement_notice_clock_turns_red_five_working_days_after_applicati
 @given(days=st.integers(1, 30), hours=st.integers(0, 24 * 60))
 def test_levels_only_rise_as_time_goes_on(days, hours):
     matter = MatterInfo("M", CaseType.PROMISED, days, days + 10, None)
-    clocks = case_clocks(accepted_case(), matter, WarningPolicy.preset(PolicyName.VENDOR), CAL, DEFAULT_SCHEDULE)
+    clocks = case_clocks(
+        accepted_case(), matter, WarningPolicy.preset(PolicyName.VENDOR), CAL, DEFAULT_SCHEDULE
+    )
     assert clocks is not None
     order = {None: -1, "warning": 0, "yellow": 1, "red": 2}
     t0 = at("2025-09-15 10:00")
@@ -161,7 +165,10 @@ def test_an_empty_seat_raises_window_empty_after_fifteen_minutes_of_opening_time
 
 def test_people_waiting_make_an_empty_window_red():
     w = window(occupied=False, empty_since=at("2025-09-16 10:00"), waiting=3)
-    assert findings(rules.window_evaluation(w, at("2025-09-16 10:20"), CAL))[Rule.WINDOW_EMPTY].level == "red"
+    assert (
+        findings(rules.window_evaluation(w, at("2025-09-16 10:20"), CAL))[Rule.WINDOW_EMPTY].level
+        == "red"
+    )
 
 
 def test_the_lunch_break_does_not_count_and_clears_window_empty():
@@ -175,11 +182,18 @@ def test_the_lunch_break_does_not_count_and_clears_window_empty():
 
 def test_a_holiday_is_not_opening_time():
     w = window(occupied=False, empty_since=at("2025-10-01 09:00"))
-    assert Rule.WINDOW_EMPTY not in findings(rules.window_evaluation(w, at("2025-10-01 11:00"), CAL))
+    assert Rule.WINDOW_EMPTY not in findings(
+        rules.window_evaluation(w, at("2025-10-01 11:00"), CAL)
+    )
 
 
 def test_a_camera_fault_raises_camera_fault_and_suppresses_window_empty():
-    w = window(occupied=False, empty_since=at("2025-09-16 09:00"), camera_status=CameraStatus.FROZEN, camera_since=at("2025-09-16 09:05"))
+    w = window(
+        occupied=False,
+        empty_since=at("2025-09-16 09:00"),
+        camera_status=CameraStatus.FROZEN,
+        camera_since=at("2025-09-16 09:05"),
+    )
     ev = rules.window_evaluation(w, at("2025-09-16 11:00"), CAL)
     assert set(findings(ev)) == {Rule.CAMERA_FAULT}
     assert Rule.WINDOW_EMPTY in clears(ev)
@@ -204,7 +218,9 @@ def charge(amount: str, matter: MatterInfo | None) -> FeeCharge:
 
 
 def test_fees_off_the_standard_or_for_a_free_matter_are_red():
-    assert findings(rules.fee_evaluation(charge("40.00", PAID)))[Rule.FEE_OFF_STANDARD].level == "red"
+    assert (
+        findings(rules.fee_evaluation(charge("40.00", PAID)))[Rule.FEE_OFF_STANDARD].level == "red"
+    )
     assert findings(rules.fee_evaluation(charge("5.00", PROMISED)))[Rule.FEE_FOR_FREE_MATTER]
     assert rules.fee_evaluation(charge("20.00", PAID)).outcomes == ()
 
@@ -217,17 +233,28 @@ def test_a_charge_is_flagged_exactly_when_it_differs_from_the_standard(amount):
 
 def test_process_anomalies():
     quick = accepted_case((EventKind.CASE_COMPLETED, "2025-09-15 10:00:40", {}))
-    assert Rule.OFF_SYSTEM in findings(rules.process_evaluation(quick, PROMISED, CAL, DEFAULT_SCHEDULE))
-    unaccepted = timeline((EventKind.CASE_APPLIED, "2025-09-15 09:30", {}), (EventKind.CASE_COMPLETED, "2025-09-15 09:40", {}))
-    assert Rule.COMPLETED_UNACCEPTED in findings(rules.process_evaluation(unaccepted, PROMISED, CAL, DEFAULT_SCHEDULE))
+    assert Rule.OFF_SYSTEM in findings(
+        rules.process_evaluation(quick, PROMISED, CAL, DEFAULT_SCHEDULE)
+    )
+    unaccepted = timeline(
+        (EventKind.CASE_APPLIED, "2025-09-15 09:30", {}),
+        (EventKind.CASE_COMPLETED, "2025-09-15 09:40", {}),
+    )
+    assert Rule.COMPLETED_UNACCEPTED in findings(
+        rules.process_evaluation(unaccepted, PROMISED, CAL, DEFAULT_SCHEDULE)
+    )
     twice = timeline(
         (EventKind.CASE_APPLIED, "2025-09-15 09:30", {}),
         (EventKind.CASE_SUPPLEMENT_REQUESTED, "2025-09-15 09:35", {}),
         (EventKind.CASE_SUPPLEMENT_REQUESTED, "2025-09-17 09:35", {}),
     )
-    assert Rule.SECOND_SUPPLEMENT in findings(rules.process_evaluation(twice, PROMISED, CAL, DEFAULT_SCHEDULE))
+    assert Rule.SECOND_SUPPLEMENT in findings(
+        rules.process_evaluation(twice, PROMISED, CAL, DEFAULT_SCHEDULE)
+    )
     late_ext = accepted_case((EventKind.CASE_EXTENDED, "2025-10-20 09:00", {"days": 10}))
-    assert Rule.LATE_EXTENSION in findings(rules.process_evaluation(late_ext, PROMISED, CAL, DEFAULT_SCHEDULE))
+    assert Rule.LATE_EXTENSION in findings(
+        rules.process_evaluation(late_ext, PROMISED, CAL, DEFAULT_SCHEDULE)
+    )
     in_time = accepted_case((EventKind.CASE_EXTENDED, "2025-09-22 09:00", {"days": 10}))
     assert rules.process_evaluation(in_time, PROMISED, CAL, DEFAULT_SCHEDULE).outcomes == ()
 

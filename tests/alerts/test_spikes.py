@@ -41,7 +41,9 @@ def test_the_score_is_between_zero_and_one_and_grows_with_the_count(x, mu, phi):
 
 def test_an_injected_spike_scores_near_one_and_ordinary_hours_do_not():
     times, values = hall_series(42)
-    i = next(k for k, t in enumerate(times) if t.date() == datetime(2025, 10, 9).date() and t.hour == 10)
+    i = next(
+        k for k, t in enumerate(times) if t.date() == datetime(2025, 10, 9).date() and t.hour == 10
+    )
     values[i] += 15
     scores = score_series(times, values, CAL, TZ)
     assert scores[i] > 0.9999
@@ -51,7 +53,9 @@ def test_an_injected_spike_scores_near_one_and_ordinary_hours_do_not():
 
 def test_the_baseline_knows_that_a_holiday_is_quiet():
     times, values = hall_series(40)
-    history = [(t, v) for t, v in zip(times, values) if t < datetime(2025, 10, 1, tzinfo=TZ)]
+    history = [
+        (t, v) for t, v in zip(times, values, strict=True) if t < datetime(2025, 10, 1, tzinfo=TZ)
+    ]
     baseline = fit(history, HOUR, CAL, TZ, SpikeParams())
     assert baseline is not None
     holiday = datetime(2025, 10, 2, 10, tzinfo=TZ)  # 国庆: not a working day
@@ -71,7 +75,7 @@ def test_detect_spikes_reads_a_csv_and_writes_scores_between_zero_and_one(tmp_pa
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["timestamp", "value"])
-        for t, v in zip(times, values):
+        for t, v in zip(times, values, strict=True):
             w.writerow([t.isoformat(), int(v)])
     result = hallwatch("alerts", "detect-spikes", str(path))
     assert result.returncode == 0, result.stderr

