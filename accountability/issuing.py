@@ -172,7 +172,7 @@ def _appendix(
     timeline = tuple(
         TimelineRow(at=when(e.occurred_at, "%Y-%m-%d %H:%M") or "", text=e.caption)
         for e in items
-        if e.kind in ("timeline", "event")
+        if e.kind in ("timeline", "event", "alert")
     )
     evidence = tuple(
         EvidenceItem(
@@ -183,7 +183,7 @@ def _appendix(
             ref=e.ref,
         )
         for e in items
-        if e.kind not in ("timeline", "event")
+        if e.kind not in ("timeline", "event", "alert")
     )
     return timeline, evidence
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg import Connection
 
+from accountability.notices.types import NoticeType
 from accountability.service import AccountabilityError, Actor, CaseDraft, NotFound, open_case
 from core.enums import ALERT_LEVEL_LABELS, AlertLevel
 from store.repos.accountability import cases as repo
@@ -76,9 +77,16 @@ def case_facts_text(
 
 
 def open_from_alert(
-    conn: Connection[Any], alert_id: int, actor: Actor, now: datetime, tz: str = "Asia/Shanghai"
+    conn: Connection[Any],
+    alert_id: int,
+    actor: Actor,
+    now: datetime,
+    tz: str = "Asia/Shanghai",
+    notice_type: NoticeType = NoticeType.SUPERVISION_ORDER,
 ) -> repo.AccCase:
-    """Open (or find) the case of an alert, with the alert and the 办件's events as evidence."""
+    """Open (or find) the case of an alert, with the alert and the 办件's events as evidence.
+    An alert is answered with a 督办通知书 unless the supervisor picks another document; the
+    measure is the suggestion for the subject (at least 约谈 for a red card)."""
     alert = alert_repo.get(conn, alert_id)
     if alert is None:
         raise NotFound(f"告警 {alert_id} 不存在")
@@ -92,7 +100,7 @@ def open_from_alert(
     else:
         title, text = phrase, alert.summary
     draft = CaseDraft(kind, code, title, text, origin="alert", origin_ref=f"alert:{alert.id}",
-                      alert_level=AlertLevel(alert.level))  # fmt: skip
+                      alert_level=AlertLevel(alert.level), notice_type=notice_type)  # fmt: skip
     case = open_case(conn, draft, actor, now)
     if not repo.evidence(conn, case.id):
         _attach(conn, case, alert, actor, now)
@@ -115,7 +123,9 @@ def _attach(
     conn: Connection[Any], case: repo.AccCase, alert: alert_repo.AlertRow, actor: Actor,
     now: datetime,
 ) -> None:  # fmt: skip
-    repo.add_evidence(conn, case.id, "alert", alert.summary, actor=actor.username, at=now,
+    level = ALERT_LEVEL_LABELS[AlertLevel(alert.level)]
+    repo.add_evidence(conn, case.id, "alert", f"电子监察亮{level}：{alert.summary}",
+                      actor=actor.username, at=now,
                       ref=f"alert:{alert.id}", occurred_at=alert.since,
                       detail={"rule": alert.rule, "level": alert.level})  # fmt: skip
     snapshot = alert.evidence.get("snapshot_path") or alert.evidence.get("snapshot")

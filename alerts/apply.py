@@ -52,6 +52,20 @@ class Applier:
         for f in findings:
             self._finding(conn, f, now, trigger_event_id)
 
+    def many(
+        self,
+        conn: Connection[Any],
+        evaluations: Sequence[tuple[Evaluation, int | None]],
+        now: datetime,
+    ) -> None:
+        """Apply a batch's evaluations with one statement for all its clears."""
+        clears = tuple(o for ev, _ in evaluations for o in ev.outcomes if isinstance(o, Clear))
+        self(conn, Evaluation(clears), now)
+        for ev, trigger in evaluations:
+            found = tuple(o for o in ev.outcomes if isinstance(o, Finding))
+            if found:
+                self(conn, Evaluation(found), now, trigger)
+
     def _finding(
         self, conn: Connection[Any], f: Finding, now: datetime, trigger: int | None
     ) -> None:

@@ -85,6 +85,9 @@ def _threshold_time(
             day = anchor.start.astimezone(ZoneInfo(schedule.timezone)).date()
             close = calendar.closing_time(calendar.add_working_days(day, 0), schedule)
             return max(anchor.start, close)
+        if not anchor.pauses:  # close of business of the n-th working day after the start day
+            day = anchor.start.astimezone(ZoneInfo(schedule.timezone)).date()
+            return calendar.closing_time(calendar.add_working_days(day, n), schedule)
         shifted = Clock(anchor.start, Budget(n, anchor.budget.unit), pauses=anchor.pauses)
         return due_at(shifted, calendar=calendar, schedule=schedule)
     single = WarningPolicy(name="single", thresholds=(threshold,))

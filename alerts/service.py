@@ -10,8 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import orjson
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from psycopg.types.json import set_json_loads
 
 from alerts import deliver
 from alerts.engine import Engine
@@ -71,6 +73,7 @@ def start(
     worker: str | None = None,
 ) -> AlertService:
     """Start the engine and the delivery worker in this process (threads)."""
+    set_json_loads(orjson.loads)  # payloads are read by the thousand: the fast parser
     registry = registry or CollectorRegistry()
     metrics = AlertMetrics(registry)
     pool = db.pool("hallwatch-alerts", max_size=4)

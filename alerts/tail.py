@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +43,6 @@ from store.repos.alerts import engine as repo
 log = logging.getLogger(__name__)
 AHEAD_MAX = 50_000  # stop evaluating early past this many rows held above the watermark
 TZ = ZoneInfo("Asia/Shanghai")
-Apply = Callable[[Connection[Any], Evaluation, datetime, int | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,42 +101,40 @@ def handle(
     rows: Sequence[repo.TailRow],
     ctx: Any,
     matters: dict[str, MatterInfo],
-    apply: Apply,
+    applier: Any,
     now: datetime,
 ) -> None:
-    """Evaluate every subject the rows touch, in the caller's transaction."""
+    """Evaluate every subject the rows touch, in the caller's transaction; the batch's clears
+    are applied in one statement."""
     b = group(rows)
+    out: list[tuple[Evaluation, int | None]] = []
     fee_cases = {r.case_no for r in b.fees if r.case_no}
     events = repo.case_events(conn, set(b.cases) | fee_cases)
     for case_no, trigger in b.cases.items():
-        apply(
-            conn, evaluate.case(ctx, case_no, events.get(case_no, []), matters, now), now, trigger
-        )
+        out.append((evaluate.case(ctx, case_no, events.get(case_no, []), matters, now), trigger))
     for r in b.fees:
         code = next(
-            (
-                e["payload"].get("matter_code")
-                for e in events.get(r.case_no or "", [])
-                if e["payload"].get("matter_code")
-            ),
+            (e["payload"].get("matter_code") for e in events.get(r.case_no or "", [])
+             if e["payload"].get("matter_code")),
             None,
-        )
-        apply(conn, evaluate.fee(r.__dict__, matters, code), now, r.id)
+        )  # fmt: skip
+        out.append((evaluate.fee(r.__dict__, matters, code), r.id))
     if b.complaints:
         found = repo.complaint_events(conn, b.complaints)
         for number, trigger in b.complaints.items():
-            apply(conn, evaluate.complaint(ctx, number, found.get(number, []), now), now, trigger)
+            out.append((evaluate.complaint(ctx, number, found.get(number, []), now), trigger))
     if b.tickets:
-        _tickets(conn, b.tickets, ctx, apply, now)
+        out += _tickets(conn, b.tickets, ctx, now)
     if b.windows:
-        _windows(conn, b.windows, ctx, apply, now)
+        out += _windows(conn, b.windows, ctx, now)
+    applier.many(conn, out, now)
     if b.feeds:
         repo.save_feeds(conn, [(c, s, reg, at) for (c, s), (reg, at) in b.feeds.items()])
 
 
 def _tickets(
-    conn: Connection[Any], rows: list[repo.TailRow], ctx: Any, apply: Apply, now: datetime
-) -> None:
+    conn: Connection[Any], rows: list[repo.TailRow], ctx: Any, now: datetime
+) -> list[tuple[Evaluation, int | None]]:
     upserts = []
     for r in rows:
         day = r.occurred_at.astimezone(TZ).date()
@@ -162,12 +159,14 @@ def _tickets(
     queues = queue_groups(repo.waiting_tickets(conn, start, {r.center_code for r in rows}))
     touched = {r.window_code or r.department_code or r.center_code for r in rows}
     touched |= {r.department_code or r.center_code for r in rows}
+    out: list[tuple[Evaluation, int | None]] = []
     for q in touched:
         place, tickets = queues.get(q, (None, []))
         if place is None:
             r0 = next(r for r in rows if q in (r.window_code, r.department_code, r.center_code))
             place = Place(r0.region_code, r0.center_code, r0.department_code)
-        apply(conn, evaluate.queue(ctx, q, place, tickets, now), now, None)
+        out.append((evaluate.queue(ctx, q, place, tickets, now), None))
+    return out
 
 
 def queue_groups(rows: Sequence[repo.TicketRow]) -> dict[str, tuple[Place, list[Ticket]]]:
@@ -181,14 +180,12 @@ def queue_groups(rows: Sequence[repo.TicketRow]) -> dict[str, tuple[Place, list[
 
 
 def _windows(
-    conn: Connection[Any],
-    rows: dict[str, list[repo.TailRow]],
-    ctx: Any,
-    apply: Apply,
-    now: datetime,
-) -> None:
+    conn: Connection[Any], rows: dict[str, list[repo.TailRow]], ctx: Any, now: datetime
+) -> list[tuple[Evaluation, int | None]]:
     known = {w.window_code: w for w in repo.windows(conn, rows)}
     changed: list[repo.WindowRow] = []
+    out: list[tuple[Evaluation, int | None]] = []
+    waiting = repo.waiting_counts(conn, _midnight(now))
     for code, events in rows.items():
         w = known.get(code)
         if w is None:
@@ -208,10 +205,11 @@ def _windows(
         changed.append(updated)
         if not seat_unchanged(before, seat) or w.last_sample_at is None:
             place = Place(w.region_code, w.center_code, w.department_code, code)
-            waiting = waiting_for(conn, w, now)
-            ev = evaluate.window(ctx, code, place, seat, waiting, now)
-            apply(conn, ev, now, max(r.id for r in events))
+            n = waiting.get(code, 0) + waiting.get(w.department_code or "", 0)
+            ev = evaluate.window(ctx, code, place, seat, n, now)
+            out.append((ev, max(r.id for r in events)))
     repo.save_windows(conn, changed)
+    return out
 
 
 def seat_of(w: repo.WindowRow) -> SeatFold:
@@ -220,6 +218,9 @@ def seat_of(w: repo.WindowRow) -> SeatFold:
     )
 
 
+def _midnight(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(TZ).date(), datetime.min.time(), TZ)
+
+
 def waiting_for(conn: Connection[Any], w: repo.WindowRow, now: datetime) -> int:
-    start = datetime.combine(now.astimezone(TZ).date(), datetime.min.time(), TZ)
-    return repo.waiting_count(conn, w.window_code, w.department_code, start)
+    return repo.waiting_count(conn, w.window_code, w.department_code, _midnight(now))

@@ -1,11 +1,13 @@
 """Sizing figures for DEPLOY.md: database bytes per million events (plain PostgreSQL; TimescaleDB
-before and after compression) and events per second of one ingest writer.
+before and after compression) and events per second per ingest worker (the writer alone, and
+`hallwatch serve ingest` processes draining the central NATS stream).
 
 The events are a simulated centre's (sim/, default 30 days of a 40-window hall). Plain
 PostgreSQL is the embedded server, written through the ingest writer as production writes;
 TimescaleDB is PGlite (PostgreSQL 17 + TimescaleDB 2.23 in WASM, tests/timescale/) with the same
 migrations, loaded by SQL and every chunk compressed. Baselines in the same run: the events as
-JSON lines (bytes), and raw binary COPY of the same rows into the same tables (events/s).
+JSON lines (bytes), raw text COPY of the same rows into the same tables (writer events/s), and
+the writer alone (NATS path events/s).
 
     python -m bench sizing [DAYS]
 """
@@ -13,6 +15,7 @@ JSON lines (bytes), and raw binary COPY of the same rows into the same tables (e
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,10 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMESCALE_DIR = ROOT / "tests" / "timescale"
 SCRIPT = Path(__file__).with_name("sizing_timescale.mjs")
 MILLION = 1_000_000
+HALLWATCH = str(Path(sys.executable).parent / "hallwatch")
 
 
-def _events(days: int) -> list[dict[str, Any]]:
-    return generate(SimConfig(days=days, hall=HallConfig(windows=40))).events
+def _dataset(days: int) -> Any:
+    return generate(SimConfig(days=days, hall=HallConfig(windows=40)))
 
 
 def _row(event: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +112,68 @@ def plain(tmp: Path, events: list[dict[str, Any]]) -> dict[str, float]:
     return {"events": events_bytes, "event_ids": ids_bytes, "rate": rate, "copy_rate": copy_rate}
 
 
+def _publish_all(url: str, events: list[dict[str, Any]]) -> None:
+    import asyncio
+
+    import nats
+
+    from ingest.sources.nats import central_stream_config, publish
+
+    async def run() -> None:
+        nc = await nats.connect(url)
+        js = nc.jetstream(timeout=30)
+        await js.add_stream(central_stream_config())
+        for i in range(0, len(events), 1000):
+            await publish(js, events[i : i + 1000])
+        await nc.close()
+
+    asyncio.run(run())
+
+
+def _count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("select count(*) from events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def nats_ingest(tmp: Path, events: list[dict[str, Any]], halls: list[Any], workers: int) -> float:
+    """Events/s of `workers` `hallwatch serve ingest` processes draining a backlog in the
+    central stream, from the first commit to the last."""
+    from hallwatch.demo import seed_hall
+    from hallwatch.edge.localnats import NatsServer, free_port
+
+    server = EmbeddedPostgres(tmp / f"pg-nats-{workers}").start()
+    nats_server = NatsServer(tmp / f"nats-{workers}" / "js").start()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        ensure_database(server.uri("postgres"), "sizing")
+        url = server.uri("sizing")
+        migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            for hall in halls:
+                seed_hall(conn, hall)
+        _publish_all(nats_server.url, events)  # the backlog is waiting before any worker runs
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HALLWATCH_")}
+        env |= {"HALLWATCH_DATABASE_URL": url, "HALLWATCH_NATS_URL": nats_server.url}
+        env |= {"HALLWATCH_LOG_LEVEL": "WARNING"}
+        for i in range(workers):
+            worker_env = env | {"HALLWATCH_INGEST_PORT": str(free_port())}
+            worker_env["HALLWATCH_DATA_DIR"] = str(tmp / f"ingest-{workers}-{i}")
+            procs.append(subprocess.Popen([HALLWATCH, "serve", "ingest"], env=worker_env))
+        while (first := _count(url)) == 0:  # timing starts at the first commit: not start-up
+            time.sleep(0.05)
+        started = time.perf_counter()
+        while _count(url) < len(events):
+            time.sleep(0.1)
+        return (len(events) - first) / (time.perf_counter() - started)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(60)
+        nats_server.stop()
+        server.stop()
+
+
 def timescale(tmp: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
     from tests.fix_timescale import ensure_timescale_node
 
@@ -132,13 +198,16 @@ def timescale(tmp: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     days = int(argv[0]) if argv else 30
-    events = _events(days)
+    dataset = _dataset(days)
+    events = dataset.events
     n = len(events)
     per_m = MILLION / n
     json_bytes = sum(len(orjson.dumps(e)) + 1 for e in events)
     with tempfile.TemporaryDirectory(prefix="hw-sizing-") as tmp:
         p = plain(Path(tmp), events)
         t = timescale(Path(tmp), events)
+        one = nats_ingest(Path(tmp), events, dataset.halls, workers=1)
+        two = nats_ingest(Path(tmp), events, dataset.halls, workers=2)
     assert t["read_back"] == n, t
     mib = 1024**2
     plain_total = (p["events"] + p["event_ids"]) * per_m / mib
@@ -182,6 +251,19 @@ def main(argv: list[str]) -> None:
                 p["copy_rate"],
                 note="one ingest writer (batch binary COPY + de-dup; validated before), "
                 "embedded PostgreSQL; baseline: raw text COPY of the same rows",
+            ),
+            "nats_ingest_one_worker_events_per_s": Metric(
+                one,
+                "events/s",
+                p["rate"],
+                note="one `hallwatch serve ingest` draining the central stream, NATS and "
+                "PostgreSQL on the same 2 cores; baseline: the writer alone",
+            ),
+            "nats_ingest_two_workers_events_per_s": Metric(
+                two,
+                "events/s",
+                one,
+                note="two workers on one durable pull consumer; baseline: one worker",
             ),
         },
     )

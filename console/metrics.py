@@ -1,8 +1,8 @@
 """The console process's Prometheus metrics ("every process exports metrics").
 
-Streamlit owns the console's HTTP port, so the metrics live on a port of their own
-(`HALLWATCH_CONSOLE_METRICS_PORT`; unset: none), served from a daemon thread started once per
-process: `/metrics` (process and connection-pool figures) and `/healthz`.
+Streamlit owns the console's HTTP port, so the metrics live on a port of their own (setting
+`console_metrics_port`, env `HALLWATCH_CONSOLE_METRICS_PORT`; unset: none), served from a daemon
+thread started once per process: `/metrics` (process and connection-pool figures), `/healthz`.
 
 Streamlit runs no code of ours until a browser opens a page, so the console is started as
 `python -m console.metrics run app.py …` — the Streamlit command line with the endpoint started
@@ -38,8 +38,8 @@ _served: dict[str, Any] = {}
 
 
 def metrics_port(settings: object | None = None) -> int | None:
-    """The port to serve on: the `console_metrics_port` setting once core/settings.py has it,
-    until then `HALLWATCH_CONSOLE_METRICS_PORT`; None (or 0) means no metrics endpoint."""
+    """The port to serve on: the `console_metrics_port` setting, else the environment's
+    `HALLWATCH_CONSOLE_METRICS_PORT`; None (or 0) means no metrics endpoint."""
     port = getattr(settings, "console_metrics_port", None)
     if port is None:
         raw = os.environ.get(PORT_ENV, "").strip()

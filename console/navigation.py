@@ -27,6 +27,28 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "总览", ":material/dashboard:", ALL),
     PageSpec("alerts.py", "实时告警", ":material/notifications_active:", ALL - {Role.INSPECTOR}),
+    PageSpec("cases.py", "办件监控", ":material/assignment:", ALL - {Role.INSPECTOR}),
+    PageSpec(
+        "accountability.py",
+        "责任追究",
+        ":material/gavel:",
+        frozenset({Role.SUPERVISOR, Role.LIAISON, Role.LEADER, Role.ADMIN}),
+        "效能监察",
+    ),
+    PageSpec(
+        "performance.py",
+        "绩效统计",
+        ":material/leaderboard:",
+        frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN}),
+        "效能监察",
+    ),
+    PageSpec(
+        "bulletins.py",
+        "通报",
+        ":material/campaign:",
+        frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN}),
+        "效能监察",
+    ),
     PageSpec(
         "audit.py",
         "操作日志",

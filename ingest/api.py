@@ -36,7 +36,16 @@ from ingest import openapi
 from ingest.auth import KeyCache, scope_of
 from ingest.metrics import IngestMetrics
 from ingest.validate import Accepted, ReferenceIndex, Rejected, RejectReason, Validator
-from ingest.writer import Outcome, QueueFull, Submission, Writer, WriterStopped, dedupe
+from ingest.writer import (
+    Outcome,
+    Prepared,
+    QueueFull,
+    Submission,
+    Writer,
+    WriterStopped,
+    prepare,
+)
+from store.repos.events import RowEncoder
 from store.repos.ingest import ApiKey
 
 log = logging.getLogger(__name__)
@@ -46,6 +55,8 @@ MAX_BODY = 64 * 1024 * 1024
 STREAM_BATCH = 5_000
 MAX_LISTED = 10_000  # problems listed in one answer
 NDJSON = "application/x-ndjson"
+ENCODER = RowEncoder()  # stateless after construction: shared by the request threads
+Checked = tuple[Prepared, list[Rejected]]
 
 
 @dataclass
@@ -104,9 +115,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
         checked = await to_thread.run_sync(_parse_body, validator, body)
         if checked is None:
             letter = Rejected(body, RejectReason.TOO_LARGE, (_too_many(),))
-            await _commit(ctx, [], [letter], _source(key))
+            await _commit(ctx, Submission(rejects=[letter], source=_source(key)))
             raise Refusal(413, _summary(Outcome(rejected=1), [letter]))
-        outcome, rejects = await _submit(ctx, checked, _source(key))
+        events, rejects = checked
+        outcome = await _commit(ctx, Submission(events, rejects, _source(key)))
         return _answer(outcome, rejects)
 
     @app.post("/v1/events:ndjson", openapi_extra=openapi.ndjson_body(), response_model=None)
@@ -160,30 +172,28 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
-def _parse_body(validator: Validator, body: bytes) -> list[Accepted | Rejected] | None:
-    """A JSON object or array → checked events; None if the batch is over the limit."""
-    stripped = body.lstrip()
-    if stripped[:1] == b"[":
-        checked = validator.check_array(body)
-        return None if len(checked) > MAX_BATCH else checked
-    return [validator.check(body)]
-
-
-async def _submit(
-    ctx: ApiContext, checked: list[Accepted | Rejected], source: str
-) -> tuple[Outcome, list[Rejected]]:
+def _split(checked: list[Accepted | Rejected]) -> Checked:
+    """Encode the accepted events (in the calling thread), keep the refused ones aside."""
     items = [c for c in checked if isinstance(c, Accepted)]
-    rejects = [c for c in checked if isinstance(c, Rejected)]
-    outcome = await _commit(ctx, items, rejects, source)
-    return outcome, rejects
+    return prepare(items, ENCODER), [c for c in checked if isinstance(c, Rejected)]
 
 
-async def _commit(
-    ctx: ApiContext, items: list[Accepted], rejects: list[Rejected], source: str
-) -> Outcome:
-    unique, repeats = dedupe(items)
+def _parse_body(validator: Validator, body: bytes) -> Checked | None:
+    """A JSON object or array → prepared events and refusals; None if over the batch limit."""
+    if body.lstrip()[:1] == b"[":
+        checked = validator.check_array(body)
+        return None if len(checked) > MAX_BATCH else _split(checked)
+    return _split([validator.check(body)])
+
+
+async def _submit(ctx: ApiContext, checked: Checked, source: str) -> tuple[Outcome, list[Rejected]]:
+    events, rejects = checked
+    return await _commit(ctx, Submission(events, rejects, source)), rejects
+
+
+async def _commit(ctx: ApiContext, sub: Submission) -> Outcome:
     try:
-        future: Future[Outcome] = ctx.writer.submit(Submission(unique, rejects, source, repeats))
+        future: Future[Outcome] = ctx.writer.submit(sub)
     except (QueueFull, WriterStopped) as exc:
         raise _unavailable(ctx, str(exc)) from None
     try:
@@ -243,7 +253,9 @@ async def _stream(ctx: ApiContext, request: Request, key: ApiKey) -> Response:
             return None
         lines = list(batch)
         batch.clear()
-        checked = await to_thread.run_sync(lambda: [validator.check(b, i) for i, b in lines])
+        checked = await to_thread.run_sync(
+            lambda: _split([validator.check(b, i) for i, b in lines])
+        )
         return asyncio.ensure_future(_submit(ctx, checked, _source(key)))
 
     async for line in _lines(request):

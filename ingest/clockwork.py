@@ -30,7 +30,7 @@ from core.clocks import (
 )
 from core.reference import Schedule
 from store.repos.cases import CaseRow, ComplaintRow, PauseSpan
-from store.repos.clocks import ClockRow
+from store.repos.clocks import ClockRow, StoredClock
 
 WD = BudgetUnit.WORKING_DAYS
 
@@ -180,3 +180,22 @@ def _row(
 def due_times(rows: Iterable[ClockRow]) -> dict[str, datetime | None]:
     """clock kind → due time, for the case row's promised_due_at and legal_due_at."""
     return {r.clock_kind: r.due_at for r in rows}
+
+
+def clock_of(row: StoredClock) -> Clock:
+    """A stored clock row back as a core.clocks Clock (for the time left, e.g. in the console)."""
+    pauses = tuple(
+        Pause(datetime.fromisoformat(p["start"]), _parse(p.get("end"))) for p in row.pauses
+    )
+    unit = BudgetUnit(row.unit)
+    extensions = tuple(Budget(int(e["amount"]), unit) for e in row.extensions)
+    known = row.policy in PolicyName._value2member_map_
+    policy = WarningPolicy.preset(row.policy) if known else PRESETS_DEADLINE
+    return Clock(row.start_at, Budget(row.budget, unit), policy, pauses, extensions)
+
+
+def _parse(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+PRESETS_DEADLINE = WarningPolicy.preset(PolicyName.DEADLINE)

@@ -10,7 +10,8 @@ from typing import Any
 import psycopg
 
 from ingest.validate import Accepted, Validator
-from ingest.writer import Submission, Writer
+from ingest.writer import Submission, Writer, prepare
+from store.repos.events import RowEncoder
 from store.repos import ingest as ingest_repo
 
 REPLAY_SOURCE = "replay"
@@ -26,11 +27,13 @@ def replay(
     """Replay the given dead letters (default: every pending one); returns (id, result) where
     result is accepted, duplicate, or `rejected: <first problem>` (then it stays pending)."""
     letters = ingest_repo.dead_letters(conn, pending=ids is None, ids=ids, limit=limit)
+    encoder = RowEncoder()
     results: list[tuple[int, str]] = []
     for letter in reversed(letters):  # oldest first
         checked = validator.check(letter.raw)
         if isinstance(checked, Accepted):
-            outcome = writer.write(Submission([checked], source=REPLAY_SOURCE), timeout=60)
+            sub = Submission(prepare([checked], encoder), source=REPLAY_SOURCE)
+            outcome = writer.write(sub, timeout=60)
             result = "accepted" if outcome.accepted else "duplicate"
         else:
             first = checked.problems[0] if checked.problems else None

@@ -185,9 +185,10 @@ class Projector:
                 folded[no] = fold_case(None, everything[no])
             self.metrics.recomputed.labels("case").inc(len(late))
         clocks: list[ClockRow] = []
+        rebuilt = set(late)
         for no, case in folded.items():
-            if _clock_inputs(case) != _clock_inputs(stored.get(no)):
-                clocks += self._case_clocks(case)
+            if no in rebuilt or _clock_inputs(case) != _clock_inputs(stored.get(no)):
+                clocks += self._case_clocks(case)  # also sets the case's due times
         case_repo.save_cases(conn, [c for c in folded.values() if c is not None])
         p.clocks += save_clocks(conn, clocks)
         p.cases += len(folded)

@@ -32,7 +32,8 @@ from ingest.auth import KeyCache
 from ingest.metrics import IngestMetrics
 from ingest.projector import Projector
 from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
-from ingest.writer import Outcome, Submission, Writer, dedupe
+from ingest.writer import Outcome, Submission, Writer, prepare
+from store.repos.events import RowEncoder
 from store.db import Database
 from store.migrate import migrate
 from store.repos import ingest as ingest_repo
@@ -55,6 +56,7 @@ class IngestService:
         self.projector = Projector(metrics=self.metrics)
         self.reference = ReferenceIndex(self._reference_codes)
         self.keys = KeyCache(self._key)
+        self.encoder = RowEncoder()
         self._threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------ connections
@@ -145,9 +147,9 @@ class IngestService:
         """Validate and write events given as dicts or JSON bytes; waits for the commit."""
         validator = Validator(self.reference)
         checked = [validator.check(e, i) for i, e in enumerate(events)]
-        items, repeats = dedupe([c for c in checked if isinstance(c, Accepted)])
+        items = [c for c in checked if isinstance(c, Accepted)]
         rejects = [c for c in checked if isinstance(c, Rejected)]
-        return self.writer.write(Submission(items, rejects, source, repeats))
+        return self.writer.write(Submission(prepare(items, self.encoder), rejects, source))
 
 
 def _uvicorn(app: FastAPI, settings: Settings) -> uvicorn.Server:

@@ -29,6 +29,7 @@ import psycopg
 from ingest.metrics import IngestMetrics
 from ingest.validate import Accepted, Rejected
 from store.repos import events as event_repo
+from store.repos.events import RowEncoder
 from store.repos.ingest import DeadLetterIn, add_dead_letters
 
 log = logging.getLogger(__name__)
@@ -60,29 +61,53 @@ class Outcome:
         self.accepted_kinds.update(other.accepted_kinds)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Validated events ready for the database: their ids and kinds, and their rows already
+    encoded as binary COPY bodies (done by the producer, off the writer's thread)."""
+
+    ids: tuple[int, ...]  # event_id.int of each event, in order, no repeats
+    kinds: tuple[str, ...]
+    ids_body: bytes
+    events_body: bytes
+    repeats: int = 0  # repeats of an event_id inside the submission, dropped
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+EMPTY = Prepared((), (), b"", b"")
+
+
+def prepare(items: Sequence[Accepted], encoder: RowEncoder) -> Prepared:
+    """Drop repeats of an event_id (the first occurrence wins) and encode the rows."""
+    seen: set[int] = set()
+    unique = []
+    for a in items:
+        key = a.event_id.int
+        if key not in seen:
+            seen.add(key)
+            unique.append(a)
+    rows = [a.row for a in unique]
+    return Prepared(
+        ids=tuple(a.event_id.int for a in unique),
+        kinds=tuple(a.kind for a in unique),
+        ids_body=encoder.ids(rows),
+        events_body=encoder.events(rows),
+        repeats=len(items) - len(unique),
+    )
+
+
 @dataclass
 class Submission:
-    items: Sequence[Accepted]
+    events: Prepared = EMPTY
     rejects: Sequence[Rejected] = ()
     source: str = "api"
-    duplicates: int = 0  # repeats inside the submission, already dropped by the producer
-    encoded: tuple[bytes, bytes] | None = None  # (ids, events) COPY bodies, if pre-encoded
     future: Future[Outcome] = field(default_factory=Future)
 
     @property
     def size(self) -> int:
-        return len(self.items) + len(self.rejects)
-
-
-def dedupe(items: Sequence[Accepted]) -> tuple[list[Accepted], int]:
-    """The first occurrence of each event_id, and how many repeats were dropped."""
-    seen: set[Any] = set()
-    out = []
-    for a in items:
-        if a.event_id not in seen:
-            seen.add(a.event_id)
-            out.append(a)
-    return out, len(items) - len(out)
+        return len(self.events) + len(self.rejects)
 
 
 class Writer:
@@ -110,7 +135,6 @@ class Writer:
         self._stopping = False
         self._abort = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
-        self._encoder: event_repo.RowEncoder | None = None
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
 
     # ------------------------------------------------------------ producer side
@@ -256,7 +280,7 @@ class Writer:
         """Write the batch; if the database refuses it for a reason that retrying cannot fix,
         write each submission alone so only the culprit fails."""
         try:
-            return list(write_batch(conn, subs, self._encoder_for(conn)))
+            return list(write_batch(conn, subs))
         except (psycopg.OperationalError, psycopg.InterfaceError):
             raise
         except psycopg.Error as exc:
@@ -272,13 +296,7 @@ class Writer:
         if self._conn is None or self._conn.closed:
             self._conn = self._connect()
             self._conn.autocommit = True  # every batch is one explicit transaction
-            self._encoder = None
         return self._conn
-
-    def _encoder_for(self, conn: psycopg.Connection[Any]) -> event_repo.RowEncoder:
-        if self._encoder is None:
-            self._encoder = event_repo.RowEncoder(conn)
-        return self._encoder
 
     def _close(self) -> None:
         conn, self._conn = self._conn, None
@@ -289,15 +307,12 @@ class Writer:
                 log.debug("closing a broken connection failed", exc_info=True)
 
 
-def write_batch(
-    conn: psycopg.Connection[Any], subs: Sequence[Submission], encoder: event_repo.RowEncoder
-) -> list[Outcome]:
-    """One transaction: lock, COPY new events, keep dead letters, notify; per-submission
-    outcomes."""
-    items = [a for s in subs for a in s.items]
+def write_batch(conn: psycopg.Connection[Any], subs: Sequence[Submission]) -> list[Outcome]:
+    """One transaction: lock, COPY the new events, keep dead letters, notify; returns the
+    outcome of each submission."""
     with conn.transaction():
         event_repo.lock_writes(conn)
-        new = _copy_events(conn, subs, items, encoder)
+        new = _copy_events(conn, subs)
         add_dead_letters(
             conn,
             [
@@ -309,47 +324,45 @@ def write_batch(
             ],
         )
         event_repo.notify(conn)
-    out = []
-    for s in subs:
-        kinds = Counter(a.kind for a in s.items if id(a) in new)
-        accepted = sum(kinds.values())
-        out.append(Outcome(accepted, s.duplicates + len(s.items) - accepted, len(s.rejects), kinds))
-    return out
+    return [_outcome(s, new) for s in subs]
+
+
+def _outcome(sub: Submission, new: set[int] | None) -> Outcome:
+    """`new`: the ids this batch stored, claimed by the first submission holding each (None:
+    every event of the batch was new)."""
+    events = sub.events
+    if new is None:
+        kinds = Counter(events.kinds)
+    else:
+        kinds = Counter()
+        for key, kind in zip(events.ids, events.kinds, strict=True):
+            if key in new:
+                new.discard(key)
+                kinds[kind] += 1
+    accepted = sum(kinds.values())
+    duplicates = events.repeats + len(events) - accepted
+    return Outcome(accepted, duplicates, len(sub.rejects), kinds)
 
 
 def _dl_source(source: str, r: Rejected) -> str:
     return source if r.index is None else f"{source}#{r.index}"
 
 
-def _copy_events(
-    conn: psycopg.Connection[Any],
-    subs: Sequence[Submission],
-    items: list[Accepted],
-    encoder: event_repo.RowEncoder,
-) -> set[int]:
-    """COPY the batch's events; returns the id() of each Accepted that was new."""
-    if not items:
-        return set()
+def _copy_events(conn: psycopg.Connection[Any], subs: Sequence[Submission]) -> set[int] | None:
+    """COPY the batch's events: the fast path under a savepoint, the slow path if an id was
+    seen before. Returns None when all were new, else the ids (as ints) that were."""
+    bodies = [s.events for s in subs if len(s.events)]
+    if not bodies:
+        return None
     try:
         with conn.transaction():  # a savepoint: a repeat only undoes this part
-            ids = [s.encoded[0] if s.encoded else encoder.ids(a.row for a in s.items) for s in subs]
-            rows = [
-                s.encoded[1] if s.encoded else encoder.events(a.row for a in s.items) for s in subs
-            ]
-            event_repo.copy_new_events(conn, event_repo.copy_data(ids), event_repo.copy_data(rows))
-        return {id(a) for a in items}
+            event_repo.copy_new_events(
+                conn,
+                event_repo.copy_data(b.ids_body for b in bodies),
+                event_repo.copy_data(b.events_body for b in bodies),
+            )
+        return None
     except psycopg.errors.UniqueViolation:
         pass
-    known = event_repo.existing_ids(conn, [a.event_id for a in items])
-    fresh: list[Accepted] = []
-    for a in items:
-        if a.event_id not in known:
-            known.add(a.event_id)
-            fresh.append(a)
-    if fresh:
-        event_repo.copy_new_events(
-            conn,
-            event_repo.copy_data([encoder.ids(a.row for a in fresh)]),
-            event_repo.copy_data([encoder.events(a.row for a in fresh)]),
-        )
-    return {id(a) for a in fresh}
+    stored = event_repo.copy_new_only(conn, event_repo.copy_data(b.events_body for b in bodies))
+    return {u.int for u in stored}

@@ -21,11 +21,12 @@ import pytest
 from core.reference import Hall
 from ingest.auth import new_key
 from ingest.projector import Projector
-from ingest.validate import ReferenceIndex, Validator
-from ingest.writer import Outcome, Submission, Writer
+from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
+from ingest.writer import Outcome, Submission, Writer, prepare
 from store.db import Database
 from store.repos import ingest as ingest_repo
 from store.repos import reference
+from store.repos.events import RowEncoder
 from tests.fix_people import small_hall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,9 +46,11 @@ def projector() -> Projector:
 
 @pytest.fixture
 def small(conn: Any) -> Hall:
-    """The small hall's reference data saved in the test database (no users: argon2 is slow)."""
+    """The small hall's reference data in the test database (saving it again is a no-op; no
+    demo users: argon2 is slow)."""
     h = small_hall()
-    reference.save_hall(conn, h)
+    if conn.execute("select 1 from centers where code = %s", (h.center.code,)).fetchone() is None:
+        reference.save_hall(conn, h)
     return h
 
 
@@ -65,9 +68,9 @@ def submit(
 ) -> Outcome:
     """Validate JSON-ready dicts as raw bytes (as a source would) and write them."""
     checked = [validator.check(orjson.dumps(e), i) for i, e in enumerate(events)]
-    items = [c for c in checked if not hasattr(c, "problems")]
-    rejects = [c for c in checked if hasattr(c, "problems")]
-    return writer.write(Submission(items, rejects, source), timeout=30)  # type: ignore[arg-type]
+    items = [c for c in checked if isinstance(c, Accepted)]
+    rejects = [c for c in checked if isinstance(c, Rejected)]
+    return writer.write(Submission(prepare(items, RowEncoder()), rejects, source), timeout=30)
 
 
 def free_port() -> int:

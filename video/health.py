@@ -2,8 +2,8 @@
 again and again), dark or blank, covered (no structure left), moved (the background's edges are
 no longer where the calibrated view had them). Pure: pictures and `now` in, a status out.
 
-A status changes only after `confirm` equal classifications in a row (offline and frozen are
-time-based and need no extra confirmation). A fault always wins over presence: while a camera is
+A status changes only after `confirm` equal classifications in a row (the first status is set at
+once; offline and frozen are time-based and need no extra confirmation). A fault always wins over presence: while a camera is
 not OK its seats are unknown, never "empty" (DOMAIN.md → Window presence)."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class HealthPolicy:
     covered_edges: float = 0.01  # share of edge pixels below which the view is covered
     moved_match: float = 0.4  # share of reference edges still found, below which it moved
     max_shift: float = 8.0  # analysis pixels of view shift re-registered instead of "moved"
+    reregister_below: float = 0.9  # edge match below which a small shift is looked for
     confirm: int = 2
 
 
@@ -78,8 +79,9 @@ def look(
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    """Identical pictures, allowing for a re-encoded still (mean difference under 0.5 level)."""
-    return float(cv2.norm(a, b, cv2.NORM_L1)) / a.size < 0.5
+    """The same picture again: a frozen camera repeats its last frame exactly (live sensor noise
+    changes every picture, even in a still and dim scene); a few changed values are tolerated."""
+    return float(cv2.norm(a, b, cv2.NORM_L1)) / a.size < 0.02
 
 
 def classify(seen: Look, policy: HealthPolicy) -> CameraStatus:
@@ -147,6 +149,7 @@ class HealthMonitor:
         if small is None:
             silent = now - self._last_frame_at
             if silent >= self.policy.offline_after:
+                self._candidate, self._run = None, 0  # back online needs `confirm` pictures
                 return self._set(CameraStatus.OFFLINE, f"no picture for {silent.seconds} s")
             return None
         self._last_frame_at = now
@@ -167,7 +170,7 @@ class HealthMonitor:
             self._run += 1
         else:
             self._candidate, self._run = status, 1
-        if self._run >= self.policy.confirm:
+        if self._run >= self.policy.confirm or self.status is None:
             return self._set(status, _describe(seen))
         return None
 

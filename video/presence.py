@@ -59,7 +59,9 @@ def _planes(small: np.ndarray) -> np.ndarray:
 
 
 def _per_plane(op: int, planes: np.ndarray) -> np.ndarray:
-    return np.stack([cv2.morphologyEx(p, op, _K) for p in planes])
+    """Erode or dilate all three planes in one call (interleaved), back to planes."""
+    interleaved = cv2.morphologyEx(np.ascontiguousarray(planes.transpose(1, 2, 0)), op, _K)
+    return np.ascontiguousarray(interleaved.transpose(2, 0, 1))
 
 
 class ReferenceDetector:
@@ -199,8 +201,8 @@ class SeatWatch:
 
     detector: ReferenceDetector
     confirm: int = 3
-    learn_every: int = 6  # pictures between two updates of the reference
-    learn_alpha: float = 0.2
+    learn_every: int = 10  # pictures between two updates of the reference
+    learn_alpha: float = 0.25
     helper: Detector | None = None  # e.g. SegmentationDetector; both must agree on "empty"
     hysteresis: list[Hysteresis] = field(init=False)
     _steps: int = field(init=False, default=0)

@@ -34,7 +34,7 @@ class SimScore:
     raw_right: int = 0
     confirmed_right: int = 0  # unknown (still confirming) counts as wrong
     faults: int = 0  # samples skipped: camera fault in the truth
-    errors: list[tuple[str, float, bool, float]] = field(default_factory=list)
+    errors: list[tuple[str, float, bool, float, str]] = field(default_factory=list)
 
     @property
     def raw(self) -> float:
@@ -71,9 +71,9 @@ def audit(
 def _sample(sim, window, analysis, t, light, score) -> None:  # type: ignore[no-untyped-def]
     truth = sim.source.state(window, t)
     img = sim.frame(window, t)
-    if img is not None and light is not None:
-        img = light(img, t)
     small = None if img is None else analysis.view.small(img)
+    if small is not None and light is not None:
+        small = light(small, t)  # the analysis only sees the small picture
     outcome = analysis.step(datetime.fromtimestamp(t, UTC), small)
     if truth.fault is not None:
         score.faults += 1
@@ -85,4 +85,4 @@ def _sample(sim, window, analysis, t, light, score) -> None:  # type: ignore[no-
     score.confirmed_right += seat.occupied == truth.occupied
     if raw != truth.occupied:
         s = -1.0 if seat.reading is None else seat.reading.score
-        score.errors.append((window, t, truth.occupied, s))
+        score.errors.append((window, t, truth.occupied, s, str(outcome.status)))

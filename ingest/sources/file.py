@@ -9,18 +9,18 @@ from __future__ import annotations
 import csv
 import gc
 import io
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 
-from ingest.validate import Accepted, Rejected, Validator
-from ingest.writer import Outcome, QueueFull, Submission, Writer, dedupe
+from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
+from ingest.writer import Outcome, Prepared, QueueFull, Submission, Writer, prepare
 from store.repos.events import RowEncoder
 
 BATCH = 10_000
@@ -125,41 +125,86 @@ def import_file(
     path: Path,
     writer: Writer,
     validator: Validator,
-    encoder_conn: psycopg.Connection[Any],
     progress: Progress | None = None,
     fmt: str | None = None,
+    workers: int = 0,
 ) -> Summary:
-    """Read, validate and write a whole file; returns once every batch is committed."""
+    """Read, validate and write a whole file; returns once every batch is committed.
+    `workers` > 0 validates and encodes in that many processes (in file order)."""
     fmt = fmt or detect_format(path)
     source = f"file:{path.name}"
     batches = csv_batches(path, progress) if fmt == "csv" else jsonl_batches(path, progress)
-    encoder = RowEncoder(encoder_conn)
     summary = Summary()
-    pending: list[tuple[Future[Outcome], list[Rejected]]] = []
-    frozen = gc.isenabled()
-    gc.disable()  # millions of short-lived objects: collect once per batch instead
+    pending: deque[tuple[Future[Outcome], list[Rejected]]] = deque()
+    enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived acyclic objects: collect young ones per batch
     try:
-        for batch in batches:
-            summary.lines += len(batch)
-            checked = [validator.check(raw, number) for number, raw in batch]
-            items, repeats = dedupe([c for c in checked if isinstance(c, Accepted)])
-            rejects = [c for c in checked if isinstance(c, Rejected)]
-            encoded = (encoder.ids(a.row for a in items), encoder.events(a.row for a in items))
-            sub = Submission(items, rejects, source, repeats, encoded)
+        for prepared, rejects, lines in _prepared(batches, validator, workers):
+            summary.lines += lines
+            sub = Submission(prepared, rejects, source)
             pending.append((_submit_waiting(writer, sub, pending, summary), rejects))
             gc.collect(0)
         for future, rejects in pending:
             summary.add(future.result(), rejects)
     finally:
-        if frozen:
+        if enabled:
             gc.enable()
     return summary
+
+
+Batch = list[tuple[int, Any]]
+Checked = tuple[Prepared, list[Rejected], int]
+_worker: tuple[Validator, RowEncoder] | None = None
+
+
+def check_batch(batch: Batch, validator: Validator, encoder: RowEncoder) -> Checked:
+    checked = [validator.check(raw, number) for number, raw in batch]
+    items = [c for c in checked if isinstance(c, Accepted)]
+    rejects = [c for c in checked if isinstance(c, Rejected)]
+    return prepare(items, encoder), rejects, len(batch)
+
+
+def _prepared(batches: Iterator[Batch], validator: Validator, workers: int) -> Iterator[Checked]:
+    """Each batch checked and encoded, in file order: here, or in worker processes."""
+    encoder = RowEncoder()
+    if workers <= 0:
+        for batch in batches:
+            yield check_batch(batch, validator, encoder)
+        return
+    reference = validator.reference
+    snapshot = None
+    if reference is not None:
+        reference.refresh(force=True)
+        snapshot = (reference.centers, reference.departments, reference.windows)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context, _init_worker, (snapshot,)) as pool:
+        inflight: deque[Future[Checked]] = deque()
+        for batch in batches:
+            inflight.append(pool.submit(_check_in_worker, batch))
+            if len(inflight) > 2 * workers:
+                yield inflight.popleft().result()
+        while inflight:
+            yield inflight.popleft().result()
+
+
+def _init_worker(snapshot: tuple[Any, Any, Any] | None) -> None:
+    global _worker
+    reference = None
+    if snapshot is not None:
+        reference = ReferenceIndex(lambda: snapshot, refresh_s=1e9)
+        reference.refresh(force=True)
+    _worker = (Validator(reference), RowEncoder())
+
+
+def _check_in_worker(batch: Batch) -> Checked:
+    assert _worker is not None
+    return check_batch(batch, *_worker)
 
 
 def _submit_waiting(
     writer: Writer,
     sub: Submission,
-    pending: list[tuple[Future[Outcome], list[Rejected]]],
+    pending: deque[tuple[Future[Outcome], list[Rejected]]],
     summary: Summary,
 ) -> Future[Outcome]:
     """Submit, waiting for the oldest batch to commit while the writer's queue is full."""
@@ -169,7 +214,7 @@ def _submit_waiting(
         except QueueFull:
             if not pending:
                 raise
-            future, rejects = pending.pop(0)
+            future, rejects = pending.popleft()
             summary.add(future.result(), rejects)
 
 

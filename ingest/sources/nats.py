@@ -24,7 +24,8 @@ from nats.js.errors import APIError, NotFoundError
 
 from core.events import FieldProblem
 from ingest.validate import Accepted, Rejected, RejectReason, Validator
-from ingest.writer import Submission, Writer, WriterStopped, dedupe
+from ingest.writer import Submission, Writer, WriterStopped, prepare
+from store.repos.events import RowEncoder
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class NatsConsumer:
         self.url, self.writer, self.validator = url, writer, validator
         self.batch, self.fetch_timeout_s, self.ack_wait_s = batch, fetch_timeout_s, ack_wait_s
         self.stored = 0  # messages acknowledged after their commit
+        self.encoder = RowEncoder()
 
     async def run(self, stopping: threading.Event) -> None:
         """Consume until `stopping` is set; reconnects after any NATS failure."""
@@ -136,10 +138,11 @@ class NatsConsumer:
 
     async def _store(self, msgs: list[Msg], stopping: threading.Event) -> None:
         checked = [check_message(self.validator, m) for m in msgs]
-        items, repeats = dedupe([c for c in checked if isinstance(c, Accepted)])
+        items = [c for c in checked if isinstance(c, Accepted)]
         rejects = [c for c in checked if isinstance(c, Rejected)]
         source = f"nats:{msgs[0].subject}" if msgs else "nats"
-        future = self.writer.submit_waiting(Submission(items, rejects, source, repeats))
+        sub = Submission(prepare(items, self.encoder), rejects, source)
+        future = self.writer.submit_waiting(sub)
         waiting = asyncio.wrap_future(future)
         while True:  # the database may be down for a while: keep the messages ours meanwhile
             try:

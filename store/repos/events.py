@@ -1,14 +1,13 @@
 """The events table: the batched writer's SQL (binary COPY, de-duplication through `event_ids`)
 and the reads of the projector and the console (a tail by id, a subject's events).
 
-Every writer of `events` goes through `write_batch`, which takes one advisory lock for the
-transaction: ids are then allocated and become visible in commit order, so a reader that has seen
-id N will never see an id below N appear later (the projector's tail relies on it).
+Every writer of `events` goes through `lock_writes` + `copy_new_events` / `copy_new_only` in one
+transaction. The lock makes ids be allocated and become visible in commit order, so a reader that
+has seen id N will never see an id below N appear later (the projector's tail relies on it).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +15,9 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from psycopg import Connection, Cursor, postgres
-from psycopg.adapt import Dumper
-from psycopg.copy import Copy, FileWriter
-from psycopg.errors import UniqueViolation
+from psycopg import Connection, postgres
+from psycopg._copy_base import BinaryFormatter
+from psycopg.adapt import AdaptersMap, Dumper, Transformer
 from psycopg.pq import Format
 from psycopg.rows import class_row, scalar_row
 from psycopg.types.json import Jsonb
@@ -42,7 +40,8 @@ EVENT_COLUMNS = (
 )
 EVENT_TYPES = ("uuid", "text", "timestamptz", *("text",) * 7, "jsonb")
 ID_TYPES = ("uuid", "timestamptz")
-_COPY_EVENTS = f"copy events ({', '.join(EVENT_COLUMNS)}) from stdin (format binary)"
+_COLS = ", ".join(EVENT_COLUMNS)
+_COPY_EVENTS = f"copy events ({_COLS}) from stdin (format binary)"
 _COPY_IDS = "copy event_ids (event_id, occurred_at) from stdin (format binary)"
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # header of the binary COPY format
 _TRAILER = b"\xff\xff"
@@ -57,7 +56,7 @@ class RawJson(bytes):
 
 
 class _RawJsonbDumper(Dumper):
-    """jsonb in binary COPY with `set_types`: RawJson as is, anything else through orjson."""
+    """jsonb in binary COPY with fixed types: RawJson as is, anything else through orjson."""
 
     format = Format.BINARY
     oid = postgres.types["jsonb"].oid
@@ -68,23 +67,37 @@ class _RawJsonbDumper(Dumper):
         return b"\x01" + orjson.dumps(obj.obj if isinstance(obj, Jsonb) else obj)
 
 
-class RowEncoder:
-    """Encodes rows in PostgreSQL's binary COPY format without a round trip, so a producer
-    thread can do it while the writer's connection is busy. The body (no header, no trailer) of
-    several batches can be concatenated into one COPY (see `copy_data`)."""
+class _Context:
+    """An adaptation context without a connection (what psycopg's Transformer needs)."""
 
-    def __init__(self, conn: Connection[Any]) -> None:
-        conn.adapters.register_dumper(RawJson, _RawJsonbDumper)
-        self._cursor: Cursor[Any] = conn.cursor()
+    def __init__(self, adapters: AdaptersMap) -> None:
+        self.adapters = adapters
+        self.connection = None
+
+
+class RowEncoder:
+    """Encodes rows in PostgreSQL's binary COPY format without a connection, so any thread or
+    worker process can do it while the writer's connection is busy. The bodies (no header, no
+    trailer) of several batches concatenate into one COPY (see `copy_data`).
+
+    It drives psycopg's own row formatter (`psycopg._copy_base.BinaryFormatter`, C-accelerated
+    with psycopg-binary); the public `Copy(cursor, writer=FileWriter(...))` does the same but
+    needs a cursor of a connection."""
+
+    def __init__(self) -> None:
+        self._adapters = AdaptersMap(postgres.adapters)
+        self._adapters.register_dumper(RawJson, _RawJsonbDumper)
+        self._context = _Context(self._adapters)
 
     def body(self, rows: Iterable[Sequence[Any]], types: Sequence[str]) -> bytes:
-        buf = io.BytesIO()
-        with Copy(self._cursor, binary=True, writer=FileWriter(buf)) as copy:
-            copy.set_types(list(types))
-            for row in rows:
-                copy.write_row(row)
-        data = buf.getvalue()
-        return data[len(_SIGNATURE) : -len(_TRAILER)]
+        tx = Transformer(self._context)  # type: ignore[arg-type]
+        tx.set_dumper_types([self._adapters.types[t].oid for t in types], Format.BINARY)
+        formatter = BinaryFormatter(tx)
+        out = bytearray()
+        for row in rows:
+            out += formatter.write_row(row)
+        out += formatter.end()
+        return bytes(out[len(_SIGNATURE) : -len(_TRAILER)])
 
     def events(self, rows: Iterable[EventTuple]) -> bytes:
         return self.body(rows, EVENT_TYPES)
@@ -97,13 +110,16 @@ def copy_data(bodies: Iterable[bytes]) -> bytes:
     return _SIGNATURE + b"".join(bodies) + _TRAILER
 
 
+# ---------------------------------------------------------------- writes
+
+
 def lock_writes(conn: Connection[Any]) -> None:
     conn.execute("select pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
 
 def copy_new_events(conn: Connection[Any], id_data: bytes, event_data: bytes) -> None:
     """Fast path, inside the writer's transaction: COPY the ids, then the events. Raises
-    UniqueViolation if any id was seen before (the caller then takes `existing_ids`)."""
+    UniqueViolation if any id was seen before (the caller then takes `copy_new_only`)."""
     with conn.cursor() as cur:
         with cur.copy(_COPY_IDS) as copy:
             copy.write(id_data)
@@ -111,24 +127,38 @@ def copy_new_events(conn: Connection[Any], id_data: bytes, event_data: bytes) ->
             copy.write(event_data)
 
 
-def existing_ids(conn: Connection[Any], ids: Sequence[UUID]) -> set[UUID]:
-    """The ids among `ids` already stored (the slow path, when a batch holds repeats)."""
+_INSERT_NEW = f"""
+with new as (
+    insert into event_ids (event_id, occurred_at)
+    select distinct on (event_id) event_id, occurred_at from events_stage order by event_id
+    on conflict do nothing returning event_id
+)
+insert into events ({_COLS})
+select distinct on (s.event_id) {", ".join("s." + c for c in EVENT_COLUMNS)}
+from events_stage s join new using (event_id) order by s.event_id
+returning event_id
+"""
+
+
+def copy_new_only(conn: Connection[Any], event_data: bytes) -> set[UUID]:
+    """Slow path (a batch holding repeats): stage the rows, store the first of each id not seen
+    before; returns the ids stored."""
+    conn.execute(
+        "create temp table if not exists events_stage on commit delete rows as"  # type: ignore[arg-type]
+        f" select {_COLS} from events with no data"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(f"copy events_stage ({_COLS}) from stdin (format binary)") as copy:  # type: ignore[arg-type]
+            copy.write(event_data)
     with conn.cursor(row_factory=scalar_row) as cur:
-        rows = cur.execute(
-            "select e.event_id from event_ids e"
-            " join unnest(%s::uuid[]) as u(id) on e.event_id = u.id",
-            (list(ids),),
-        ).fetchall()
-    return set(rows)
+        new = set(cur.execute(_INSERT_NEW).fetchall())  # type: ignore[arg-type]
+        cur.execute("truncate events_stage")
+    return new
 
 
 def notify(conn: Connection[Any]) -> None:
     """Wake projectors and engines listening on NOTIFY_CHANNEL (delivered at commit)."""
     conn.execute("select pg_notify(%s, '')", (NOTIFY_CHANNEL,))
-
-
-def is_repeat(exc: BaseException) -> bool:
-    return isinstance(exc, UniqueViolation)
 
 
 # ---------------------------------------------------------------- reads

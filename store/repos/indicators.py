@@ -64,13 +64,16 @@ class Sums:
     incomplete_n: int
 
 
-def refresh(conn: Connection[Any]) -> None:
-    """Recompute the daily aggregate (concurrently once it holds data, so readers never wait)."""
-    populated = conn.execute(
+def populated(conn: Connection[Any]) -> bool:
+    row = conn.execute(
         "select ispopulated from pg_matviews where matviewname = 'indicator_daily'"
     ).fetchone()
-    flag = next(iter(populated.values())) if isinstance(populated, dict) else populated[0]  # type: ignore[index]
-    mode = "concurrently " if flag else ""
+    return bool(_v(row, 0)) if row is not None else False
+
+
+def refresh(conn: Connection[Any]) -> None:
+    """Recompute the daily aggregate (concurrently once it holds data, so readers never wait)."""
+    mode = "concurrently " if populated(conn) else ""
     conn.execute(f"refresh materialized view {mode}indicator_daily")  # type: ignore[arg-type]
 
 
@@ -86,7 +89,9 @@ def sums(
     by_day: bool = False,
 ) -> list[Sums]:
     """One row of sums per group of `level` over local days [start, end); with `by_day`, the key
-    is 'YYYY-MM-DD|group' (for trends)."""
+    is 'YYYY-MM-DD|group' (for trends). The aggregate is filled on first use."""
+    if not populated(conn):
+        refresh(conn)
     key = LEVEL_KEYS[level]
     group = f"day::text || '|' || {key}" if by_day else key
     cols = ", ".join(
@@ -127,11 +132,11 @@ def complaints(
 def alert_counts(
     conn: Connection[Any], start: date, end: date, *, center_code: str | None = None
 ) -> dict[tuple[str, str], int]:
-    """Alerts raised per (department, level) in local days [start, end) (dismissed false alarms
-    excluded)."""
+    """Alerts per (department, level) whose condition began (`since`) in local days
+    [start, end), dismissed false alarms excluded."""
     rows = conn.execute(
         "select coalesce(a.department_code, '') as dep, a.level, count(*) as n from alerts a"
-        " join centers ce on ce.code = a.center_code where (a.created_at at time zone"
+        " join centers ce on ce.code = a.center_code where (a.since at time zone"
         " coalesce(ce.schedule->>'timezone', 'Asia/Shanghai'))::date between %s and %s - 1"
         " and (a.dismiss_reason is distinct from 'false_alarm')"
         " and (%s::text is null or a.center_code = %s) group by 1, 2",
@@ -146,14 +151,14 @@ def alerts_in(
     """Red and yellow cards of the period for the bulletin, worst first."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            "select a.id, a.level, a.rule, a.summary, a.case_no, a.created_at,"
+            "select a.id, a.level, a.rule, a.summary, a.case_no, a.since as created_at,"
             " coalesce(d.name, '') as department from alerts a"
             " left join departments d on d.code = a.department_code"
             " join centers ce on ce.code = a.center_code where a.center_code = %s"
-            " and (a.created_at at time zone coalesce(ce.schedule->>'timezone',"
+            " and (a.since at time zone coalesce(ce.schedule->>'timezone',"
             " 'Asia/Shanghai'))::date between %s and %s - 1 and a.level = any(%s)"
             " and a.dismiss_reason is distinct from 'false_alarm'"
-            " order by a.level = 'red' desc, a.created_at limit 200",
+            " order by a.level = 'red' desc, a.since limit 200",
             (center_code, start, end, list(levels)),
         ).fetchall()
 
@@ -240,3 +245,90 @@ def save_scoring_config(
         " updated_by = excluded.updated_by, updated_at = now()",
         (center_code, Jsonb(config), actor),
     )
+
+
+@dataclass(frozen=True)
+class BulletinRow:
+    id: int
+    region_code: str
+    center_code: str
+    month: date
+    status: str
+    requested_by: str
+    requested_at: Any
+    made_at: Any
+    pdf_path: str | None
+    pdf_sha256: str | None
+    summary: dict[str, Any]
+    error: str | None
+
+
+_BULLETIN = (
+    "id, region_code, center_code, month, status, requested_by, requested_at, made_at,"
+    " pdf_path, pdf_sha256, summary, error"
+)
+
+
+def claim_bulletin(
+    conn: Connection[Any],
+    center_code: str,
+    region_code: str,
+    month: date,
+    actor: str,
+    *,
+    again: bool,
+) -> BulletinRow | None:
+    """The bulletin row of (centre, month) for this caller to make: new, or (with `again`, on
+    demand) the existing one reset to pending. None when it exists and `again` is False — the
+    automatic job then leaves it alone, so it runs once whatever the number of workers."""
+    with conn.cursor(row_factory=class_row(BulletinRow)) as cur:
+        row = cur.execute(
+            "insert into bulletins (center_code, region_code, month, requested_by)"
+            f" values (%s, %s, %s, %s) on conflict do nothing returning {_BULLETIN}",
+            (center_code, region_code, month, actor),
+        ).fetchone()
+        if row is None and again:
+            row = cur.execute(
+                "update bulletins set status = 'pending', requested_by = %s,"
+                " requested_at = now(), error = null where center_code = %s and month = %s"
+                f" returning {_BULLETIN}",
+                (actor, center_code, month),
+            ).fetchone()
+    return row
+
+
+def finish_bulletin(
+    conn: Connection[Any],
+    bulletin_id: int,
+    *,
+    status: str,
+    made_at: Any,
+    pdf_path: str | None = None,
+    pdf_sha256: str | None = None,
+    summary: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    from psycopg.types.json import Jsonb
+
+    conn.execute(
+        "update bulletins set status = %s, made_at = %s, pdf_path = %s, pdf_sha256 = %s,"
+        " summary = %s, error = %s where id = %s",
+        (status, made_at, pdf_path, pdf_sha256, Jsonb(summary or {}), error, bulletin_id),
+    )
+
+
+def bulletins(
+    conn: Connection[Any], *, region_prefix: str | None = None, limit: int = 120
+) -> list[BulletinRow]:
+    with conn.cursor(row_factory=class_row(BulletinRow)) as cur:
+        return cur.execute(
+            f"select {_BULLETIN} from bulletins where %(p)s::text is null"
+            " or region_code like %(p)s || '%%' order by month desc, id desc limit %(n)s",
+            {"p": region_prefix, "n": limit},
+        ).fetchall()
+
+
+def center_codes(conn: Connection[Any]) -> list[tuple[str, str]]:
+    """(code, region_code) of every centre."""
+    rows = conn.execute("select code, region_code from centers order by code").fetchall()
+    return [(_v(r, 0), _v(r, 1)) for r in rows]

@@ -14,7 +14,6 @@ import pytest
 from accountability.indicators import Level, compute, month_period, parse_period
 from core.calendar import official_calendar
 from core.clocks import Budget, BudgetUnit, Clock, Pause, due_at
-from tests.accountability.sim_month import OCTOBER, load_sim
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH = month_period(2025, 10)
@@ -140,22 +139,9 @@ def expected(cases: dict[str, Case], key) -> dict[str, dict[str, float]]:
 
 
 @pytest.fixture(scope="module")
-def month(tmp_path_factory, pg_server, pg_template):
-    """One simulated October loaded once for this module's tests (read-only)."""
-    import psycopg
-
-    from store.db import ensure_database
-
-    name = "t_accountability_indicators"
-    with psycopg.connect(pg_server.uri("postgres"), autocommit=True) as c:
-        c.execute(f'drop database if exists "{name}" with (force)')
-    ensure_database(pg_server.uri("postgres"), name, template=pg_template)
-    url = pg_server.uri(name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        data = load_sim(url, conn, OCTOBER)
-    conn = psycopg.connect(url, autocommit=True)
-    yield conn, fold(data.events), data
-    conn.close()
+def month(october):
+    conn, data = october
+    return conn, fold(data.events), data
 
 
 def check(got, want: dict[str, float]) -> None:

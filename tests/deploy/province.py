@@ -1,20 +1,26 @@
 """A province in one deployment: 陕西省 with two cities and three counties, a centre at every
-level, one user at each level, and today's events written through the ingest writer."""
+level, one user at each level, today's queue events and one day's cases written through the
+ingest writer and folded by the projector."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core.enums import RegionLevel, Role
 from core.events import event_uuid
 from core.reference import Hall, Region
 from hallwatch.demo import seed_hall
+from ingest.projector import Projector
 from ingest.validate import Accepted, Validator
 from ingest.writer import Submission, Writer
 from store.repos import users
+from tests.edge.events import case_stream
 from tests.fix_people import PASSWORD, small_hall
+
+CASE_T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 Asia/Shanghai, a working Monday
+CASE_DAY = date(2026, 11, 2)
 
 SHAANXI = Region(code="610000", name="陕西省", level=RegionLevel.PROVINCE)
 YULIN = Region(code="610800", name="榆林市", level=RegionLevel.CITY, parent_code="610000")
@@ -31,6 +37,11 @@ class Centre:
     region: Region
     chain: tuple[Region, ...]  # ancestors first
     events_today: int
+
+    @property
+    def cases(self) -> int:
+        """Cases accepted and completed on CASE_DAY (2 × events_today, to tell them apart)."""
+        return 2 * self.events_today
 
 
 CENTRES = (
@@ -75,8 +86,13 @@ def _events(c: Centre, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
+def _cases(c: Centre) -> list[dict[str, Any]]:
+    return list(case_stream(c.cases, region=c.region.code, center=c.code, tag="p", start=CASE_T0))
+
+
 def seed_province(conn: Any, db_url: str) -> None:
-    """Save every centre, add the users, write today's events through ingest."""
+    """Save every centre, add the users, write today's queue events and CASE_DAY's cases
+    through ingest, and fold the cases into their projection."""
     import psycopg
 
     for c in CENTRES:
@@ -85,11 +101,14 @@ def seed_province(conn: Any, db_url: str) -> None:
         users.add(conn, username, PASSWORD, role, region, display)
     now = datetime.now(UTC)
     validator = Validator()
-    items = [validator.check(e) for c in CENTRES for e in _events(c, now)]
+    raw = [e for c in CENTRES for e in (*_events(c, now), *_cases(c))]
+    items = [validator.check(e) for e in raw]
     assert all(isinstance(i, Accepted) for i in items), items
     writer = Writer(lambda: psycopg.connect(db_url)).start()
     try:
         outcome = writer.write(Submission(items=items, source="test"), timeout=30)
     finally:
         writer.stop()
-    assert outcome.accepted == sum(c.events_today for c in CENTRES)
+    assert outcome.accepted == len(raw)
+    with psycopg.connect(db_url, autocommit=True) as fold:
+        Projector().catch_up(fold)

@@ -8,8 +8,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from ingest.metrics import IngestMetrics
-from ingest.writer import QueueFull, Submission, Writer
+from ingest.writer import QueueFull, Submission, Writer, prepare
 from store.repos import events as event_repo
+from store.repos.events import RowEncoder
 from store.repos import ingest as ingest_repo
 from tests.fix_ingest import submit
 from tests.ingest import factory as f
@@ -63,9 +64,10 @@ def test_a_nul_character_is_refused_not_sent_to_postgres(conn, writer, validator
 def test_it_refuses_work_beyond_its_queue_with_queue_full(db, validator):
     w = Writer(lambda: psycopg.connect(db.url), max_queue=5)  # not started: nothing drains
     items = [validator.check(orjson.dumps(f.applied(f"C{i}", f.at(15, 9)))) for i in range(4)]
-    w.submit(Submission(items))  # type: ignore[arg-type]
+    events = prepare(items, RowEncoder())  # type: ignore[arg-type]
+    w.submit(Submission(events))
     with pytest.raises(QueueFull):
-        w.submit(Submission(items))  # type: ignore[arg-type]
+        w.submit(Submission(events))
     w.start()
     w.stop(timeout=20)
     with psycopg.connect(db.url) as c:

@@ -311,6 +311,16 @@ def waiting_count(
     return int(_first(row)) if row else 0
 
 
+def waiting_counts(conn: Connection[Any], since: datetime) -> dict[str, int]:
+    """People waiting per window (tickets issued to it) and per department queue."""
+    rows = conn.execute(
+        "select coalesce(window_code, department_code, center_code), count(*) from alert_tickets"
+        " where called_at is null and issued_at >= %s group by 1",
+        (since,),
+    ).fetchall()
+    return {_v(r, 0): int(_v(r, 1)) for r in rows}
+
+
 def _first(row: Any) -> Any:
     return next(iter(row.values())) if isinstance(row, dict) else row[0]
 

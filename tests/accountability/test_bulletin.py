@@ -1,0 +1,81 @@
+"""The monthly bulletin of the simulated October: made automatically once on the first working
+day of November, remade on demand, a PDF with the ranking, charts, cards and measures."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from accountability.bulletin import make, run_due
+from accountability.indicators import month_period
+from accountability.issuing import issue
+from accountability.monthly import month_of
+from accountability.origins import open_from_alert
+from accountability.service import Actor
+from store.repos import users
+from tests.fix_browser import ARTIFACTS
+
+TZ = ZoneInfo("Asia/Shanghai")
+OCTOBER = month_period(2025, 10)
+NOV_3 = datetime(2025, 11, 3, 8, 0, tzinfo=TZ)  # Monday: Nov 1-2 2025 is a weekend
+
+
+def test_the_month_ranks_every_department_with_the_published_model(october):
+    conn, data = october
+    month = month_of(conn, data.halls[0].center.code, OCTOBER, refresh=True)
+    assert month.model.name == "published"
+    assert month.ranking[0].score.rank == 1
+    assert {r.department for r in month.ranking} == {d.name for d in data.halls[0].departments}
+    assert sum(r.red for r in month.ranking) > 0  # the planted overdue cases turned red
+    for r in month.ranking:
+        assert (
+            r.score.total
+            == 100
+            - r.score.warning_deduction
+            - r.score.yellow_deduction
+            - (r.score.red_deduction)
+            + r.score.early_bonus
+            - r.score.completeness_deduction
+        )
+
+
+def test_the_bulletin_is_made_once_on_the_first_working_day_and_again_on_demand(october, tmp_path):
+    from accountability.files import Storage
+
+    conn, data = october
+    center = data.halls[0].center.code
+    storage = Storage(tmp_path / "var")
+    supervisor = Actor.of(users.get(conn, "supervisor"))
+    red = conn.execute(
+        "select id from alerts where level = 'red' and case_no is not null order by id limit 1"
+    ).fetchone()
+    case = open_from_alert(conn, red["id"], supervisor, datetime(2025, 10, 28, 10, tzinfo=TZ))
+    issue(
+        conn, case.id, supervisor, datetime(2025, 10, 28, 10, 30, tzinfo=TZ), storage, render=False
+    )
+
+    assert run_due(conn, storage, NOV_3.replace(day=4)) == []  # not the first working day
+    [auto] = run_due(conn, storage, NOV_3)
+    assert auto.status == "done" and auto.requested_by == "system"
+    assert run_due(conn, storage, NOV_3) == []  # once only
+    again = make(conn, center, OCTOBER, storage, NOV_3, "leader")
+    assert again.id == auto.id and again.requested_by == "leader"
+    assert again.summary["measures"] == 1 and again.summary["red"] > 0
+
+    text = subprocess.run(
+        ["pdftotext", again.pdf_path, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    assert "关于2025年10月政务服务效能监察情况的通报" in flat
+    assert "2025年第10期" in flat
+    for dep in data.halls[0].departments:
+        assert dep.name in flat
+    assert "红牌" in flat and "督办通知书" not in flat  # a measure row shows the 文号 instead
+    assert case.title in flat
+    info = subprocess.run(["pdfinfo", again.pdf_path], capture_output=True, text=True).stdout
+    assert "(A4)" in info
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", again.pdf_path, str(ARTIFACTS / "bulletin")], check=True
+    )
