@@ -30,6 +30,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 _NUL = re.compile(rb"\\u0000")
 _EVENT = Annotated[reduce(or_, EVENT_MODELS.values()), Field(discriminator="kind")]  # type: ignore[valid-type]
 _ARRAY: TypeAdapter[list[Envelope]] = TypeAdapter(list[_EVENT])  # type: ignore[valid-type]
+_ONE = TypeAdapter(_EVENT).validator  # the same validation as core.events.parse_event
 
 
 class RejectReason(StrEnum):
@@ -104,11 +105,25 @@ class ReferenceIndex:
             self._loaded_at = time.monotonic()
 
     def problems(self, ev: Envelope) -> list[FieldProblem]:
+        if self._known(ev):
+            return []
         out = self._check(ev)
         if out:
             self.refresh()  # reference data may have been added since the last load
             out = self._check(ev)
         return out
+
+    def _known(self, ev: Envelope) -> bool:
+        """The common case, without building anything."""
+        center, dept, window = ev.center_code, ev.department_code, ev.window_code
+        if self.centers.get(center) != ev.region_code:
+            return False
+        if dept is not None and self.departments.get(dept) != center:
+            return False
+        if window is None:
+            return True
+        place = self.windows.get(window)
+        return place is not None and place[0] == center and (dept is None or place[1] == dept)
 
     def _check(self, ev: Envelope) -> list[FieldProblem]:
         region = self.centers.get(ev.center_code)
@@ -147,9 +162,16 @@ class Validator:
     ) -> Accepted | Rejected:
         """One event given as JSON bytes or as a JSON-ready mapping."""
         try:
-            ev = parse_event(raw)
-        except EventError as exc:
-            return _rejected(raw, index, exc.problems)
+            if isinstance(raw, bytes):
+                ev = _ONE.validate_json(raw)
+            else:
+                ev = _ONE.validate_python(raw)
+        except ValidationError:
+            try:
+                parse_event(raw)  # again, for the problems worded as core.events words them
+            except EventError as exc:
+                return _rejected(raw, index, exc.problems)
+            raise
         nul = not isinstance(raw, bytes) or _NUL.search(raw) is not None
         return self._post(ev, raw, index, nul)
 
@@ -179,7 +201,8 @@ class Validator:
         problems = (
             [_p(p, "must not contain a NUL character") for p in _nul_fields(ev)] if nul else []
         )
-        problems += _time_problems(ev)
+        if not MIN_YEAR <= ev.occurred_at.year <= MAX_YEAR:
+            problems.append(_p("occurred_at", f"must be between {MIN_YEAR} and {MAX_YEAR}"))
         reason = RejectReason.INVALID
         if not problems and self.reference is not None:
             problems, reason = self.reference.problems(ev), RejectReason.UNKNOWN_REFERENCE
@@ -188,7 +211,7 @@ class Validator:
         if problems:
             source = raw if raw is not None else orjson.dumps(ev.model_dump(mode="json"))
             return _rejected(source, index, problems, reason, ev)
-        return Accepted(ev.event_id, ev.kind.value, event_row(ev))  # type: ignore[attr-defined]
+        return Accepted(ev.event_id, ev.kind, event_row(ev))  # type: ignore[attr-defined]
 
 
 def event_row(ev: Envelope) -> EventTuple:
@@ -196,7 +219,7 @@ def event_row(ev: Envelope) -> EventTuple:
     data = type(payload).__pydantic_serializer__.to_json(payload, exclude_none=True)
     return (
         ev.event_id,
-        ev.kind.value,  # type: ignore[attr-defined]
+        ev.kind,  # type: ignore[attr-defined]  # a StrEnum: written as its value
         ev.occurred_at,
         ev.source,
         ev.region_code,
@@ -207,12 +230,6 @@ def event_row(ev: Envelope) -> EventTuple:
         ev.staff_id,
         RawJson(data),
     )
-
-
-def _time_problems(ev: Envelope) -> list[FieldProblem]:
-    if MIN_YEAR <= ev.occurred_at.year <= MAX_YEAR:
-        return []
-    return [_p("occurred_at", f"must be between {MIN_YEAR} and {MAX_YEAR}")]
 
 
 def _nul_fields(ev: Envelope) -> Iterator[str]:

@@ -21,7 +21,7 @@ from video.cameras import CameraConfig, sim_window
 from video.capture import CaptureConfig, Sample, SourceKind, StreamCapture
 from video.evidence import PacketRing, mask_privacy
 from video.geometry import ANALYSIS_WIDTH, View, analysis_size
-from video.health import HealthMonitor
+from video.health import HealthMonitor, HealthPolicy
 from video.metrics import VideoMetrics
 from video.presence import SeatState
 from video.sim_source import SimFrames
@@ -40,8 +40,10 @@ class CameraWorker:
         sim: SimFrames | None = None,
         calibration: np.ndarray | None = None,
         ring_seconds: float = 60.0,
+        policy: HealthPolicy | None = None,
     ) -> None:
         self.cam, self.metrics, self.sim = cam, metrics, sim
+        self.policy = policy or HealthPolicy()
         self.calibration = calibration  # a full-size picture of the empty seats
         self.ring = PacketRing(ring_seconds)
         self.lock = threading.Lock()
@@ -50,7 +52,7 @@ class CameraWorker:
         self.latest: Sample | None = None
         self.outcome: Outcome | None = None
         self.connected = False
-        self._silent = HealthMonitor()  # health before the first picture (offline detection)
+        self._silent = HealthMonitor(self.policy)  # health before the first picture (offline)
         self.thread = threading.Thread(target=self._run, name=f"camera-{cam.code}", daemon=True)
 
     # ------------------------------------------------------------ life cycle
@@ -90,7 +92,7 @@ class CameraWorker:
         return ()
 
     def _build(self, size: tuple[int, int]) -> CameraAnalysis:
-        analysis = CameraAnalysis(View(size, self._seats(), self.cam.masks))
+        analysis = CameraAnalysis(View(size, self._seats(), self.cam.masks), policy=self.policy)
         if self.calibration is not None:
             analysis.calibrate(analysis.view.small(self.calibration))
         return analysis

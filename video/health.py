@@ -3,8 +3,9 @@ again and again), dark or blank, covered (no structure left), moved (the backgro
 no longer where the calibrated view had them). Pure: pictures and `now` in, a status out.
 
 A status changes only after `confirm` equal classifications in a row (the first status is set at
-once; offline and frozen are time-based and need no extra confirmation). A fault always wins over presence: while a camera is
-not OK its seats are unknown, never "empty" (DOMAIN.md → Window presence)."""
+once; offline and frozen are time-based and need no extra confirmation). A fault always wins
+over presence: while a camera is not OK its seats are unknown, never "empty" (DOMAIN.md →
+Window presence)."""
 
 from __future__ import annotations
 

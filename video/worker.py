@@ -26,6 +26,7 @@ from video.camera_worker import CameraWorker
 from video.cameras import CameraConfig, from_row
 from video.capture import SourceKind
 from video.evidence import EvidenceError, evidence_path, sha256_file, write_clip, write_snapshot
+from video.health import HealthPolicy
 from video.metrics import VideoMetrics
 from video.samples import EventPlan, presence_rows
 from video.sim_source import SimFrames
@@ -43,6 +44,7 @@ class WorkerOptions:
     clip_before: float = 30.0
     clip_after: float = 30.0
     center_code: str | None = None  # only this centre's cameras (an edge box per hall)
+    health: HealthPolicy = field(default_factory=HealthPolicy)
 
 
 @dataclass
@@ -111,7 +113,9 @@ class VideoWorker:
             image = cv2.imread(str(self.settings.data_dir / cal.path))
         elif sim is not None:
             image = sim.empty(cam.url.split("://", 1)[1], datetime.now(UTC).timestamp())
-        worker = CameraWorker(cam, self.metrics, sim=sim, calibration=image)
+        worker = CameraWorker(
+            cam, self.metrics, sim=sim, calibration=image, policy=self.options.health
+        )
         worker.calibration_id = None if cal is None else cal.id  # type: ignore[attr-defined]
         return worker
 
@@ -244,18 +248,13 @@ class VideoWorker:
     def _serve(self, req: repo.EvidenceRequest, now: datetime) -> None:
         ready_at = req.at + timedelta(seconds=self.options.clip_after + 1)
         try:
-            if "snapshot" in req.kinds and req.attempts == 1:
-                self.snapshot(
-                    req.camera_code,
-                    req.requested_by,
-                    reason=req.reason,
-                    alert_id=req.alert_id,
-                    now=now,
-                )
+            if "snapshot" in req.kinds:
+                self.snapshot(req.camera_code, req.requested_by, reason=req.reason,
+                              alert_id=req.alert_id, now=now)
             if "clip" in req.kinds:
                 if now < ready_at:
                     with self.pool.connection() as conn:
-                        repo.defer_request(conn, req.id, ready_at)
+                        repo.defer_request(conn, req.id, ready_at, ["clip"])
                     return
                 self.clip(req.camera_code, req.at, req.requested_by, req.alert_id)
             error = None

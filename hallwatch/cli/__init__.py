@@ -17,7 +17,19 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each line wires one subsystem's commands; modules are imported only here.
-    from hallwatch.cli import alerts, calendar, db, edge, ingest, serve, sim, up, users, video
+    from hallwatch.cli import (
+        alerts,
+        calendar,
+        db,
+        edge,
+        ingest,
+        reports,
+        serve,
+        sim,
+        up,
+        users,
+        video,
+    )
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="users")
@@ -29,6 +41,8 @@ def _register() -> None:
     app.add_typer(ingest.app, name="ingest")
     app.add_typer(serve.app, name="serve")
     app.add_typer(alerts.app, name="alerts")
+    app.add_typer(reports.app, name="reports")
+    app.add_typer(reports.notices_app, name="notices")
 
 
 def main() -> None:

@@ -77,7 +77,7 @@ def default_workers(path: Path) -> int:
     """Worker processes pay off for big files on machines with a core to spare."""
     import os
 
-    spare = (os.cpu_count() or 1) - 1
+    spare = (os.cpu_count() or 1) - 2  # one core for PostgreSQL, one for this process
     return min(spare, 4) if path.stat().st_size > 20_000_000 else 0
 
 

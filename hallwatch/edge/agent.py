@@ -100,7 +100,10 @@ class EdgeAgent:
             js = local.jetstream()
             await ensure_buffer(js, c.buffer_gib)
             publisher = EdgePublisher(js, self.metrics)
-            tasks = [self._watch_buffer(js, stopping), self._serve_http(publisher, stopping)]
+            tasks: list[Awaitable[None]] = [
+                self._watch_buffer(js, stopping),
+                self._serve_http(publisher, stopping),
+            ]
             if c.central_url:
                 self.uplink = Uplink(
                     js, c.central_url, self.metrics, center=c.center, batch=c.batch

@@ -109,7 +109,9 @@ class Uplink:
                 continue
             self.connected = True
             self.metrics.central_up.set(1)
-            log.info("uplink connected to the centre at %s", central.connected_url.netloc)
+            url = central.connected_url  # host and port only: the URL may hold a password
+            where = f"{url.hostname}:{url.port}" if url else "?"
+            log.info("uplink connected to the centre at %s", where)
             try:
                 await self._session(central, stopping)
             except (CentralUnavailable, *_FAILURES) as exc:

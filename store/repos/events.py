@@ -16,7 +16,7 @@ from uuid import UUID
 
 import orjson
 from psycopg import Connection, postgres
-from psycopg._copy_base import BinaryFormatter
+from psycopg._copy_base import format_row_binary
 from psycopg.adapt import AdaptersMap, Dumper, Transformer
 from psycopg.pq import Format
 from psycopg.rows import class_row, scalar_row
@@ -80,9 +80,9 @@ class RowEncoder:
     worker process can do it while the writer's connection is busy. The bodies (no header, no
     trailer) of several batches concatenate into one COPY (see `copy_data`).
 
-    It drives psycopg's own row formatter (`psycopg._copy_base.BinaryFormatter`, C-accelerated
-    with psycopg-binary); the public `Copy(cursor, writer=FileWriter(...))` does the same but
-    needs a cursor of a connection."""
+    It calls psycopg's own row formatter (`psycopg._copy_base.format_row_binary`, the C one
+    with psycopg-binary); the public `Copy(cursor, writer=FileWriter(...))` does the same with
+    more overhead per row and needs a cursor of a connection."""
 
     def __init__(self) -> None:
         self._adapters = AdaptersMap(postgres.adapters)
@@ -92,12 +92,10 @@ class RowEncoder:
     def body(self, rows: Iterable[Sequence[Any]], types: Sequence[str]) -> bytes:
         tx = Transformer(self._context)  # type: ignore[arg-type]
         tx.set_dumper_types([self._adapters.types[t].oid for t in types], Format.BINARY)
-        formatter = BinaryFormatter(tx)
         out = bytearray()
         for row in rows:
-            out += formatter.write_row(row)
-        out += formatter.end()
-        return bytes(out[len(_SIGNATURE) : -len(_TRAILER)])
+            format_row_binary(row, tx, out)
+        return bytes(out)
 
     def events(self, rows: Iterable[EventTuple]) -> bytes:
         return self.body(rows, EVENT_TYPES)

@@ -392,11 +392,15 @@ def claim_evidence_requests(
         ).fetchall()
 
 
-def defer_request(conn: Connection[Any], request_id: int, until: datetime) -> None:
-    """Not yet possible (a clip's end is still in the future): try again at `until`."""
+def defer_request(
+    conn: Connection[Any], request_id: int, until: datetime, kinds: Sequence[str]
+) -> None:
+    """Not all possible yet (a clip's end is still in the future): `kinds` are left to do,
+    at `until`; the attempt does not count."""
     conn.execute(
-        "update evidence_requests set due_at = %s, attempts = attempts - 1 where id = %s",
-        (until, request_id),
+        "update evidence_requests set due_at = %s, kinds = %s, attempts = attempts - 1"
+        " where id = %s",
+        (until, list(kinds), request_id),
     )
 
 

@@ -79,3 +79,22 @@ def test_the_bulletin_is_made_once_on_the_first_working_day_and_again_on_demand(
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", again.pdf_path, str(ARTIFACTS / "bulletin")], check=True
     )
+
+
+def test_the_cli_prints_the_indicators_and_makes_the_bulletin(october, tmp_path):
+    from typer.testing import CliRunner
+
+    from hallwatch.cli import _register, app
+
+    conn, data = october
+    _register()
+    env = {"HALLWATCH_DATABASE_URL": conn.info.dsn, "HALLWATCH_DATA_DIR": str(tmp_path / "var")}
+    runner = CliRunner()
+    out = runner.invoke(app, ["reports", "indicators", "--period", "2025-10"], env=env)
+    assert out.exit_code == 0, out.output
+    assert data.halls[0].departments[0].code in out.output and "%" in out.output
+    out = runner.invoke(app, ["reports", "bulletin", "--month", "2025-10"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "2025年10月" in out.output and ".pdf" in out.output
+    out = runner.invoke(app, ["notices", "list"], env=env)
+    assert out.exit_code == 0 and "〔" in out.output

@@ -13,8 +13,7 @@ from core.events import event_uuid
 from core.reference import Hall, Region
 from hallwatch.demo import seed_hall
 from ingest.projector import Projector
-from ingest.validate import Accepted, Validator
-from ingest.writer import Submission, Writer
+from ingest.service import IngestService
 from store.repos import users
 from tests.edge.events import case_stream
 from tests.fix_people import PASSWORD, small_hall
@@ -100,15 +99,13 @@ def seed_province(conn: Any, db_url: str) -> None:
     for username, display, role, region in PEOPLE:
         users.add(conn, username, PASSWORD, role, region, display)
     now = datetime.now(UTC)
-    validator = Validator()
     raw = [e for c in CENTRES for e in (*_events(c, now), *_cases(c))]
-    items = [validator.check(e) for e in raw]
-    assert all(isinstance(i, Accepted) for i in items), items
-    writer = Writer(lambda: psycopg.connect(db_url)).start()
+    service = IngestService(db_url)  # the in-process entry of ingest (as the sim uses it)
+    service.start_workers()
     try:
-        outcome = writer.write(Submission(items=items, source="test"), timeout=30)
+        outcome = service.submit(raw, source="test")
     finally:
-        writer.stop()
-    assert outcome.accepted == len(raw)
+        service.stop_workers()
+    assert (outcome.accepted, outcome.rejected) == (len(raw), 0), outcome
     with psycopg.connect(db_url, autocommit=True) as fold:
         Projector().catch_up(fold)

@@ -1,0 +1,103 @@
+"""`hallwatch reports …` (indicators, monthly bulletins) and `hallwatch notices …` (list, render
+again) for accountability."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hallwatch.cli.common import DataDir, database, settings
+
+app = typer.Typer(
+    help="绩效统计与月度通报 (indicators and monthly bulletins)", no_args_is_help=True
+)
+notices_app = typer.Typer(help="效能监察文书 (notices)", no_args_is_help=True)
+
+
+def _centers(conn: Any, center: str | None) -> list[str]:
+    from store.repos import indicators as repo
+
+    codes = [code for code, _ in repo.center_codes(conn)]
+    if center and center not in codes:
+        typer.secho(f"没有这个中心：{center}", fg="red", err=True)
+        raise typer.Exit(2)
+    return [center] if center else codes
+
+
+@app.command("bulletin")
+def bulletin(
+    month: str = typer.Option(..., "--month", help="月份，如 2025-10"),
+    center: str | None = typer.Option(None, "--center", help="中心编码（默认：全部中心）"),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """生成月度通报 PDF (make the monthly bulletin now)."""
+    from accountability.bulletin import make
+    from accountability.files import Storage
+    from accountability.indicators import parse_period
+
+    period = parse_period(month)
+    if period.kind != "month":
+        raise typer.BadParameter("--month: 月份，如 2025-10")
+    s = settings(data_dir)
+    with database(s).connect(autocommit=True) as conn:
+        for code in _centers(conn, center):
+            row = make(conn, code, period, Storage.from_settings(s), datetime.now(UTC), "cli")
+            if row is not None:
+                typer.echo(f"{code} {period.label}: {row.pdf_path}")
+
+
+@app.command("indicators")
+def indicators(
+    period: str = typer.Option(..., "--period", help="2025-10-09 / 2025-10 / 2025-Q4 / 2025"),
+    by: str = typer.Option("department", "--by", help="window | staff | department | center"),
+    center: str | None = typer.Option(None, "--center"),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """打印绩效指标 (print the indicators as a table)."""
+    from accountability.indicators import compute, parse_period
+
+    s = settings(data_dir)
+    with database(s).connect(autocommit=True) as conn:
+        rows = compute(conn, by, parse_period(period), center_code=center, refresh=True)
+    typer.echo("对象\t受理\t办结\t按时办结率\t提前办结率\t超时\t日结率\t满意率")
+    for i in rows:
+        typer.echo(
+            f"{i.key}\t{i.accepted}\t{i.completed}\t{_pct(i.on_time_rate)}\t"
+            f"{_pct(i.early_rate)}\t{i.late}\t{_pct(i.same_day_rate)}\t{_pct(i.satisfaction_rate)}"
+        )
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.2f}%"
+
+
+@notices_app.command("list")
+def list_notices(limit: int = typer.Option(50, "--limit"), data_dir: Path | None = DataDir) -> None:
+    """列出文书 (list notices, newest first)."""
+    from store.repos.accountability import notices as repo
+
+    s = settings(data_dir)
+    with database(s).connect(autocommit=True) as conn:
+        for n in repo.list_notices(conn, region_prefix=None, limit=limit):
+            void = " [作废]" if n.voided_at else ""
+            typer.echo(f"{n.id}\t{n.doc_number}\t{n.title}{void}\t{n.pdf_path or ''}")
+
+
+@notices_app.command("render")
+def render(notice_id: int, data_dir: Path | None = DataDir) -> None:
+    """按留存字段重新生成文书 PDF 和 DOCX (render a notice again from its frozen fields)."""
+    from accountability.files import Storage
+    from accountability.issuing import render_files
+    from store.repos.accountability import notices as repo
+
+    s = settings(data_dir)
+    with database(s).connect(autocommit=True) as conn:
+        notice = repo.get_notice(conn, notice_id)
+        if notice is None:
+            typer.secho(f"没有这个文书：{notice_id}", fg="red", err=True)
+            raise typer.Exit(2)
+        fresh = render_files(conn, notice, Storage.from_settings(s), datetime.now(UTC))
+    typer.echo(f"{fresh.doc_number}: {fresh.pdf_path} {fresh.docx_path}")
