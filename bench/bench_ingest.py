@@ -44,7 +44,9 @@ from store.repos import ingest as ingest_repo
 from store.repos import reference
 from store.server import EmbeddedPostgres
 
-TABLES = "events, event_ids, dead_letters, cases, complaints, clocks, window_state, staff_attendance"
+TABLES = (
+    "events, event_ids, dead_letters, cases, complaints, clocks, window_state, staff_attendance"
+)
 HTTP_BATCH = 10_000
 
 
@@ -59,8 +61,7 @@ def fresh(url: str) -> None:
 def raw_copy(url: str, rows: list[tuple[Any, ...]]) -> float:
     fresh(url)
     with psycopg.connect(url) as c:
-        encoder = event_repo.RowEncoder(c)  # registers the raw-jsonb dumper on c
-        del encoder
+        event_repo.accept_raw_json(c)  # payloads are JSON bytes, as the writer's are
         started = time.perf_counter()
         for i in range(0, len(rows), 10_000):
             with c.cursor() as cur, cur.copy(event_repo._COPY_EVENTS) as copy:

@@ -72,9 +72,12 @@ def _write_through_ingest(url: str, events: list[dict[str, Any]]) -> float:
     service.start_workers()
     try:
         started = time.perf_counter()
+        accepted = 0
         for i in range(0, len(events), 10_000):
-            service.submit(events[i : i + 10_000], source="bench")
-        return len(events) / (time.perf_counter() - started)
+            accepted += service.submit(events[i : i + 10_000], source="bench").accepted
+        rate = len(events) / (time.perf_counter() - started)
+        assert accepted == len(events), f"{accepted} of {len(events)} accepted"
+        return rate
     finally:
         service.stop_workers()
 
@@ -98,12 +101,22 @@ def _raw_copy(url: str, events: list[dict[str, Any]]) -> float:
         return len(rows) / (time.perf_counter() - started)
 
 
-def plain(tmp: Path, events: list[dict[str, Any]]) -> dict[str, float]:
+def _seeded(server: EmbeddedPostgres, halls: list[Any]) -> str:
+    from hallwatch.demo import seed_hall
+
+    ensure_database(server.uri("postgres"), "sizing")
+    url = server.uri("sizing")
+    migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for hall in halls:
+            seed_hall(conn, hall)
+    return url
+
+
+def plain(tmp: Path, events: list[dict[str, Any]], halls: list[Any]) -> dict[str, float]:
     server = EmbeddedPostgres(tmp / "pg").start()
     try:
-        ensure_database(server.uri("postgres"), "sizing")
-        url = server.uri("sizing")
-        migrate(url)
+        url = _seeded(server, halls)
         rate = _write_through_ingest(url, events)
         with psycopg.connect(url, autocommit=True) as conn:
             events_bytes, ids_bytes = _sizes(conn)
@@ -140,19 +153,13 @@ def _count(url: str) -> int:
 def nats_ingest(tmp: Path, events: list[dict[str, Any]], halls: list[Any], workers: int) -> float:
     """Events/s of `workers` `hallwatch serve ingest` processes draining a backlog in the
     central stream, from the first commit to the last."""
-    from hallwatch.demo import seed_hall
     from hallwatch.edge.localnats import NatsServer, free_port
 
     server = EmbeddedPostgres(tmp / f"pg-nats-{workers}").start()
     nats_server = NatsServer(tmp / f"nats-{workers}" / "js").start()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        ensure_database(server.uri("postgres"), "sizing")
-        url = server.uri("sizing")
-        migrate(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            for hall in halls:
-                seed_hall(conn, hall)
+        url = _seeded(server, halls)
         _publish_all(nats_server.url, events)  # the backlog is waiting before any worker runs
         env = {k: v for k, v in os.environ.items() if not k.startswith("HALLWATCH_")}
         env |= {"HALLWATCH_DATABASE_URL": url, "HALLWATCH_NATS_URL": nats_server.url}
@@ -205,7 +212,7 @@ def main(argv: list[str]) -> None:
     per_m = MILLION / n
     json_bytes = sum(len(orjson.dumps(e)) + 1 for e in events)
     with tempfile.TemporaryDirectory(prefix="hw-sizing-") as tmp:
-        p = plain(Path(tmp), events)
+        p = plain(Path(tmp), events, dataset.halls)
         t = timescale(Path(tmp), events)
         one = nats_ingest(Path(tmp), events, dataset.halls, workers=1)
         two = nats_ingest(Path(tmp), events, dataset.halls, workers=2)

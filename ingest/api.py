@@ -244,7 +244,8 @@ async def _stream(ctx: ApiContext, request: Request, key: ApiKey) -> Response:
     """NDJSON: validate and submit every STREAM_BATCH lines while reading on, one batch in
     flight at a time; answer with the totals once the last batch is committed."""
     validator = Validator(ctx.reference, scope_of(key))
-    total, rejects, pending = Outcome(), [], None
+    total, pending = Outcome(), None
+    rejects: list[Rejected] = []
     batch: list[tuple[int, bytes]] = []
     number = 0
 

@@ -25,9 +25,10 @@ from core.clocks import (
     Pause,
     PolicyName,
     WarningPolicy,
+    assess,
     due_at,
-    level_due_times,
 )
+from core.enums import AlertLevel
 from core.reference import Schedule
 from store.repos.cases import CaseRow, ComplaintRow, PauseSpan
 from store.repos.clocks import ClockRow, StoredClock
@@ -131,6 +132,59 @@ def complaint_clocks(c: ComplaintRow, ctx: Context) -> list[ClockRow]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    due: datetime | None
+    levels: dict[str, datetime]
+    provisional: bool
+
+
+_MEMO: dict[tuple[object, ...], Timing] = {}
+_MEMO_MAX = 200_000
+
+
+def timing(clock: Clock, legal: Clock | None, ctx: Context, stopped: bool = False) -> Timing:
+    """Due time, level due times (none for a stopped clock: nothing is left to fire) and the
+    provisional flag, memoised by everything they depend on."""
+    key = (clock, legal, stopped, ctx.calendar.version, ctx.calendar.region_code, ctx.schedule)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _compute(clock, legal, ctx, stopped)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    return hit
+
+
+def _compute(clock: Clock, legal: Clock | None, ctx: Context, stopped: bool) -> Timing:
+    cal, schedule = ctx.calendar, ctx.schedule
+    tz = ZoneInfo(schedule.timezone)
+    due = plain_due(clock, cal, schedule)
+    levels: dict[str, datetime] = {}
+    if due is not None and (stopped or clock.policy.name == PolicyName.DEADLINE):
+        levels = {} if stopped else {str(AlertLevel.RED): due}
+    elif stopped:
+        due = due_at(clock, calendar=cal, schedule=schedule)
+    else:
+        a = assess(clock, clock.start, legal=legal, calendar=cal, schedule=schedule)
+        due, levels = a.due, {str(level): t for level, t in a.level_due_times.items()}
+    provisional = due is not None and cal.provisional_between(
+        clock.start.astimezone(tz).date(), due.astimezone(tz).date()
+    )
+    return Timing(due, levels, provisional)
+
+
+def plain_due(clock: Clock, cal: WorkingCalendar, schedule: Schedule) -> datetime | None:
+    """The due time of a working-days clock of at least one day without pauses, by day
+    arithmetic (core.clocks gives the same: close of business of the n-th working day after the
+    start date); None for any other clock."""
+    n = clock.total.amount
+    if clock.pauses or clock.budget.unit is not WD or n < 1:
+        return None
+    start = clock.start.astimezone(ZoneInfo(schedule.timezone)).date()
+    return cal.closing_time(cal.add_working_days(start, n), schedule)
+
+
 def _row(
     subject: CaseRow | ComplaintRow,
     kind: str,
@@ -140,15 +194,7 @@ def _row(
     ctx: Context,
     legal: Clock | None = None,
 ) -> ClockRow:
-    cal, schedule = ctx.calendar, ctx.schedule
-    due = due_at(clock, calendar=cal, schedule=schedule)
-    levels = level_due_times(clock, legal=legal, calendar=cal, schedule=schedule)
-    provisional = False
-    if due is not None:
-        tz = ZoneInfo(schedule.timezone)
-        provisional = cal.provisional_between(
-            clock.start.astimezone(tz).date(), due.astimezone(tz).date()
-        )
+    t = timing(clock, legal, ctx, stopped_at is not None)
     paused = any(p.end is None for p in clock.pauses)
     state = "stopped" if stopped_at is not None else "paused" if paused else "running"
     if isinstance(subject, CaseRow):
@@ -168,10 +214,10 @@ def _row(
         pauses=tuple((p.start, p.end) for p in clock.pauses),
         extensions=extensions,
         policy=clock.policy.name,
-        due_at=due,
-        level_due={str(level): t for level, t in levels.items()},
-        provisional=provisional,
-        calendar_version=cal.version,
+        due_at=t.due,
+        level_due=t.levels,
+        provisional=t.provisional,
+        calendar_version=ctx.calendar.version,
         state=state,
         stopped_at=stopped_at,
     )

@@ -11,8 +11,8 @@ import psycopg
 
 from ingest.validate import Accepted, Validator
 from ingest.writer import Submission, Writer, prepare
-from store.repos.events import RowEncoder
 from store.repos import ingest as ingest_repo
+from store.repos.events import RowEncoder
 
 REPLAY_SOURCE = "replay"
 

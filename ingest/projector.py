@@ -293,7 +293,8 @@ class Projector:
                 self.metrics.projector_lag.set(self.lag(conn))
             except psycopg.OperationalError as exc:
                 log.warning("projector: database unavailable (%s); retrying", exc)
-                conn = _close(conn)
+                _close(conn)
+                conn = None
                 stopping.wait(1.0)
                 continue
             except psycopg.Error:
@@ -326,7 +327,6 @@ def _fold_groups(
 
 
 def _close(conn: psycopg.Connection[Any] | None) -> None:
-    """Close quietly; returns None so callers can write `conn = _close(conn)`."""
     if conn is not None:
         try:
             conn.close()

@@ -33,10 +33,10 @@ from ingest.metrics import IngestMetrics
 from ingest.projector import Projector
 from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
 from ingest.writer import Outcome, Submission, Writer, prepare
-from store.repos.events import RowEncoder
 from store.db import Database
 from store.migrate import migrate
 from store.repos import ingest as ingest_repo
+from store.repos.events import RowEncoder
 
 log = logging.getLogger(__name__)
 

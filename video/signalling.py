@@ -68,6 +68,23 @@ def answer_codecs(sdp: str) -> set[str]:
     return {m.upper() for m in re.findall(r"a=rtpmap:\d+ ([A-Za-z0-9]+)/", video)}
 
 
+async def answer_offer(
+    pc: RTCPeerConnection, offer: RTCSessionDescription, track: Any, mode: LiveMode
+) -> str:
+    """Add the track, prefer the codec (after addTrack, before setRemoteDescription), answer,
+    and check the answer really carries that codec (else H.264 would go out labelled VP8)."""
+    sender = pc.addTrack(track)
+    transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
+    transceiver.setCodecPreferences(codec_preferences(mode))
+    await pc.setRemoteDescription(offer)
+    await pc.setLocalDescription(await pc.createAnswer())
+    want = "H264" if mode == LiveMode.PASSTHROUGH else "VP8"
+    got = answer_codecs(pc.localDescription.sdp)
+    if want not in got:
+        raise ValueError(f"the browser did not accept {want} (answer has {sorted(got)})")
+    return str(pc.localDescription.sdp)
+
+
 class Signalling:
     def __init__(self, worker: VideoWorker, secret: str) -> None:
         self.worker, self.secret = worker, secret
@@ -142,25 +159,14 @@ class Signalling:
     async def _answer(
         self, offer: RTCSessionDescription, track: Any, mode: LiveMode
     ) -> tuple[RTCPeerConnection, str]:
-        """Add the track, prefer the codec (after addTrack, before setRemoteDescription), answer,
-        and check the answer really carries that codec (else H.264 would go out as VP8)."""
         pc = RTCPeerConnection()
         self.peers.add(pc)
         try:
-            sender = pc.addTrack(track)
-            transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
-            transceiver.setCodecPreferences(codec_preferences(mode))
-            await pc.setRemoteDescription(offer)
-            await pc.setLocalDescription(await pc.createAnswer())
-            want = "H264" if mode == LiveMode.PASSTHROUGH else "VP8"
-            got = answer_codecs(pc.localDescription.sdp)
-            if want not in got:
-                raise ValueError(f"the browser did not accept {want} (answer has {sorted(got)})")
+            return pc, await answer_offer(pc, offer, track, mode)
         except BaseException:
             self.peers.discard(pc)
             await pc.close()
             raise
-        return pc, pc.localDescription.sdp
 
     def _start_view(self, grant: Grant, code: str, mode: LiveMode | None) -> int:
         with self.worker.pool.connection() as conn:

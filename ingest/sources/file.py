@@ -116,7 +116,7 @@ def csv_batches(path: Path, progress: Progress | None = None) -> Iterator[list[t
                 yield batch
                 batch = []
                 if progress:
-                    progress(f.buffer.tell() if hasattr(f, "buffer") else 0)
+                    progress(f.buffer.tell())  # type: ignore[attr-defined]
         if batch:
             yield batch
 

@@ -3,17 +3,19 @@ projector, and the reads of the console's 办件监控 page."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from psycopg import Connection
-from psycopg.copy import Copy, FileWriter
 from psycopg.rows import class_row, dict_row, scalar_row
-from psycopg.types.json import Jsonb
+
+from store.repos.events import RowEncoder, copy_data
+
+_ENCODER = RowEncoder()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class ComplaintRow:
 
 
 CASE_COLUMNS = tuple(f.name for f in fields(CaseRow))
+_PAUSES, _EXTENSIONS = CASE_COLUMNS.index("pauses"), CASE_COLUMNS.index("extensions")
 COMPLAINT_COLUMNS = tuple(f.name for f in fields(ComplaintRow))
 _CASE_TYPES = {
     "promised_days": "int4",
@@ -119,23 +122,18 @@ def _type(name: str, types: dict[str, str]) -> str:
 # ---------------------------------------------------------------- conversions
 
 
-def _iso(t: datetime | None) -> str | None:
-    return None if t is None else t.isoformat()
-
-
 def _dt(s: str | None) -> datetime | None:
     return None if s is None else datetime.fromisoformat(s)
 
 
-def pauses_json(pauses: Iterable[PauseSpan]) -> list[dict[str, Any]]:
-    return [
-        {"kind": p.kind, "start": _iso(p.start), "end": _iso(p.end), "procedure": p.procedure}
-        for p in pauses
-    ]
+def pauses_json(pauses: Iterable[PauseSpan]) -> bytes:
+    return orjson.dumps(
+        [{"kind": p.kind, "start": p.start, "end": p.end, "procedure": p.procedure} for p in pauses]
+    )
 
 
-def extensions_json(extensions: Iterable[Extension]) -> list[dict[str, Any]]:
-    return [{"at": _iso(e.at), "days": e.days, "approved_by": e.approved_by} for e in extensions]
+def extensions_json(extensions: Iterable[Extension]) -> bytes:
+    return orjson.dumps([{"at": e.at, "days": e.days, "approved_by": e.approved_by} for e in extensions])
 
 
 def _case_from_db(row: dict[str, Any]) -> CaseRow:
@@ -152,8 +150,8 @@ def _case_from_db(row: dict[str, Any]) -> CaseRow:
 
 def _case_to_db(c: CaseRow) -> tuple[Any, ...]:
     values = [getattr(c, name) for name in CASE_COLUMNS]
-    values[CASE_COLUMNS.index("pauses")] = Jsonb(pauses_json(c.pauses))
-    values[CASE_COLUMNS.index("extensions")] = Jsonb(extensions_json(c.extensions))
+    values[_PAUSES] = pauses_json(c.pauses)
+    values[_EXTENSIONS] = extensions_json(c.extensions)
     return tuple(values)
 
 
@@ -196,15 +194,11 @@ def _upsert(
         f"create temp table if not exists {stage} on commit delete rows as"  # type: ignore[arg-type]
         f" select {', '.join(columns)} from {table} with no data"
     )
-    buf = io.BytesIO()
+    data = copy_data([_ENCODER.body(rows, [_type(c, types) for c in columns])])
     with conn.cursor() as cur:
-        with Copy(cur, binary=True, writer=FileWriter(buf)) as fmt:
-            fmt.set_types([_type(c, types) for c in columns])
-            for row in rows:
-                fmt.write_row(row)
         cols = ", ".join(columns)
         with cur.copy(f"copy {stage} ({cols}) from stdin (format binary)") as copy:  # type: ignore[arg-type]
-            copy.write(buf.getvalue())
+            copy.write(data)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
         cur.execute(
             f"insert into {table} ({cols}) select {cols} from {stage}"  # type: ignore[arg-type]

@@ -4,16 +4,16 @@ writes which column."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+import orjson
 from psycopg import Connection
-from psycopg.copy import Copy, FileWriter
 from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
+
+from store.repos.events import RowEncoder, copy_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +86,19 @@ on conflict (subject_kind, subject_id, clock_kind) do update set
 
 
 def _values(c: ClockRow) -> tuple[Any, ...]:
-    out = []
-    for name in COLUMNS:
-        v = getattr(c, name)
-        if name == "pauses":
-            v = Jsonb([{"start": s.isoformat(), "end": e.isoformat() if e else None} for s, e in v])
-        elif name == "extensions":
-            v = Jsonb([{"at": at.isoformat(), "amount": n} for at, n in v])
-        elif name == "level_due":
-            v = Jsonb({k: t.isoformat() for k, t in v.items()})
-        out.append(v)
-    return tuple(out)
+    """The row for COPY, jsonb columns as JSON bytes (orjson writes datetimes in ISO 8601)."""
+    return (
+        *(getattr(c, name) for name in COLUMNS[:9]),
+        orjson.dumps([{"start": s, "end": e} for s, e in c.pauses]),
+        orjson.dumps([{"at": at, "amount": n} for at, n in c.extensions]),
+        c.policy,
+        c.due_at,
+        orjson.dumps(c.level_due),
+        *(getattr(c, name) for name in COLUMNS[14:]),
+    )
+
+
+_ENCODER = RowEncoder()
 
 
 def save_clocks(conn: Connection[Any], clocks: Iterable[ClockRow]) -> int:
@@ -108,16 +110,12 @@ def save_clocks(conn: Connection[Any], clocks: Iterable[ClockRow]) -> int:
         "create temp table if not exists clocks_stage on commit delete rows as"  # type: ignore[arg-type]
         f" select {', '.join(COLUMNS)} from clocks with no data"
     )
-    buf = io.BytesIO()
+    data = copy_data([_ENCODER.body(rows, [_TYPES.get(c, "text") for c in COLUMNS])])
     with conn.cursor() as cur:
-        with Copy(cur, binary=True, writer=FileWriter(buf)) as fmt:
-            fmt.set_types([_TYPES.get(c, "text") for c in COLUMNS])
-            for row in rows:
-                fmt.write_row(row)
         with cur.copy(
             f"copy clocks_stage ({', '.join(COLUMNS)}) from stdin (format binary)"  # type: ignore[arg-type]
         ) as copy:
-            copy.write(buf.getvalue())
+            copy.write(data)
         cur.execute(_UPSERT)  # type: ignore[arg-type]
     return len(rows)
 

@@ -9,9 +9,8 @@ has seen id N will never see an id below N appear later (the projector's tail re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -19,7 +18,7 @@ from psycopg import Connection, postgres
 from psycopg._copy_base import format_row_binary
 from psycopg.adapt import AdaptersMap, Dumper, Transformer
 from psycopg.pq import Format
-from psycopg.rows import class_row, scalar_row
+from psycopg.rows import scalar_row
 from psycopg.types.json import Jsonb
 
 WRITE_LOCK = 0x4857_4556  # "HWEV": one batch writer at a time, ids in commit order
@@ -52,17 +51,19 @@ EventTuple = tuple[Any, ...]
 
 
 class RawJson(bytes):
-    """JSON text that is already serialised: written to a jsonb column as is."""
+    """JSON text that is already serialised: written to a jsonb column as is (so are plain
+    bytes, in a row given to RowEncoder)."""
 
 
 class _RawJsonbDumper(Dumper):
-    """jsonb in binary COPY with fixed types: RawJson as is, anything else through orjson."""
+    """jsonb in binary COPY with fixed types: bytes as they are (JSON text already), anything
+    else through orjson."""
 
     format = Format.BINARY
     oid = postgres.types["jsonb"].oid
 
     def dump(self, obj: Any) -> bytes:
-        if isinstance(obj, RawJson):
+        if isinstance(obj, bytes):
             return b"\x01" + obj  # jsonb binary format: version 1, then the text
         return b"\x01" + orjson.dumps(obj.obj if isinstance(obj, Jsonb) else obj)
 
@@ -102,6 +103,11 @@ class RowEncoder:
 
     def ids(self, rows: Iterable[EventTuple]) -> bytes:
         return self.body(((r[0], r[2]) for r in rows), ID_TYPES)
+
+
+def accept_raw_json(conn: Connection[Any]) -> None:
+    """Let a connection's binary COPY with fixed types take JSON bytes for jsonb columns."""
+    conn.adapters.register_dumper(RawJson, _RawJsonbDumper)
 
 
 def copy_data(bodies: Iterable[bytes]) -> bytes:
@@ -145,9 +151,9 @@ def copy_new_only(conn: Connection[Any], event_data: bytes) -> set[UUID]:
         "create temp table if not exists events_stage on commit delete rows as"  # type: ignore[arg-type]
         f" select {_COLS} from events with no data"
     )
-    with conn.cursor() as cur:
-        with cur.copy(f"copy events_stage ({_COLS}) from stdin (format binary)") as copy:  # type: ignore[arg-type]
-            copy.write(event_data)
+    stage = f"copy events_stage ({_COLS}) from stdin (format binary)"
+    with conn.cursor() as cur, cur.copy(stage) as copy:  # type: ignore[arg-type]
+        copy.write(event_data)
     with conn.cursor(row_factory=scalar_row) as cur:
         new = set(cur.execute(_INSERT_NEW).fetchall())  # type: ignore[arg-type]
         cur.execute("truncate events_stage")
@@ -162,8 +168,9 @@ def notify(conn: Connection[Any]) -> None:
 # ---------------------------------------------------------------- reads
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
+class EventRow(NamedTuple):
+    """One stored event (a tuple: the projector reads tens of thousands per batch)."""
+
     id: int
     event_id: UUID
     kind: str
@@ -185,9 +192,13 @@ _SELECT = (
 )
 
 
+def _event_rows(cursor: Any) -> Any:
+    return EventRow._make
+
+
 def _rows(conn: Connection[Any], sql: str, params: Sequence[Any]) -> list[EventRow]:
-    with conn.cursor(row_factory=class_row(EventRow)) as cur:
-        return cur.execute(sql, params).fetchall()  # type: ignore[arg-type]
+    with conn.cursor(row_factory=_event_rows) as cur:
+        return cur.execute(sql, params).fetchall()  # type: ignore[arg-type, no-any-return]
 
 
 def events_after(conn: Connection[Any], position: int, limit: int) -> list[EventRow]:
@@ -197,7 +208,7 @@ def events_after(conn: Connection[Any], position: int, limit: int) -> list[Event
 
 def last_id(conn: Connection[Any]) -> int:
     with conn.cursor(row_factory=scalar_row) as cur:
-        return int(cur.execute("select coalesce(max(id), 0) from events").fetchone())
+        return int(cur.execute("select coalesce(max(id), 0) from events").fetchone() or 0)
 
 
 def case_events(conn: Connection[Any], case_nos: Sequence[str]) -> list[EventRow]:
@@ -220,4 +231,4 @@ def complaint_events(conn: Connection[Any], numbers: Sequence[str]) -> list[Even
 
 def count(conn: Connection[Any]) -> int:
     with conn.cursor(row_factory=scalar_row) as cur:
-        return int(cur.execute("select count(*) from events").fetchone())
+        return int(cur.execute("select count(*) from events").fetchone() or 0)

@@ -120,7 +120,7 @@ def merge_attendance(conn: Connection[Any], marks: Sequence[AttendanceMark]) -> 
                 for m in with_window
             ],
         )
-        cur.execute(_ON_DUTY, (sorted({m.window_code for m in with_window}),))
+        cur.execute(_ON_DUTY, (sorted({str(m.window_code) for m in with_window}),))
 
 
 def window_states(conn: Connection[Any], center_code: str) -> list[WindowStateRow]:

@@ -48,7 +48,9 @@ def test_the_bulletin_is_made_once_on_the_first_working_day_and_again_on_demand(
     storage = Storage(tmp_path / "var")
     supervisor = Actor.of(users.get(conn, "supervisor"))
     red = conn.execute(
-        "select id from alerts where level = 'red' and case_no is not null order by id limit 1"
+        "select id from alerts a where level = 'red' and case_no is not null and not exists"
+        " (select 1 from accountability_cases c where c.origin_ref = 'alert:' || a.id)"
+        " order by id limit 1"
     ).fetchone()
     case = open_from_alert(conn, red["id"], supervisor, datetime(2025, 10, 28, 10, tzinfo=TZ))
     issue(

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from accountability.notices import layout
@@ -173,9 +174,10 @@ def test_page_one_renders_with_a_red_mark_and_a_red_rule(pdf):
     assert im.size[1] == 702  # A4 at 60 dpi
 
     def red_rows(top_mm: float, bottom_mm: float) -> int:
-        px = 60 / 25.4
-        band = im.crop((0, int(top_mm * px), im.width, int(bottom_mm * px)))
-        return sum(1 for r, g, b in band.getdata() if r > 180 and g < 80 and b < 80)
+        per_mm = 60 / 25.4
+        band = im.crop((0, int(top_mm * per_mm), im.width, int(bottom_mm * per_mm)))
+        rgb = np.asarray(band).astype(int)
+        return int(((rgb[..., 0] > 180) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)).sum())
 
     assert red_rows(70, 90) > 500  # the organ's name in red
     assert red_rows(100, 125) > 100  # the red rule under the number

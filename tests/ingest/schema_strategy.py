@@ -32,7 +32,9 @@ def _string(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     return st.text(min_size=lo, max_size=min(hi, 40))
 
 
-def from_schema(schema: dict[str, Any], root: dict[str, Any] | None = None) -> st.SearchStrategy[Any]:
+def from_schema(
+    schema: dict[str, Any], root: dict[str, Any] | None = None
+) -> st.SearchStrategy[Any]:
     root = root or schema
     if "$ref" in schema:
         return from_schema(_resolve(root, schema["$ref"]), root)
@@ -56,7 +58,9 @@ def from_schema(schema: dict[str, Any], root: dict[str, Any] | None = None) -> s
         return st.none()
     if kind == "array":
         items = from_schema(schema.get("items", {}), root)
-        return st.lists(items, min_size=schema.get("minItems", 0), max_size=min(schema.get("maxItems", 4), 4))
+        return st.lists(
+            items, min_size=schema.get("minItems", 0), max_size=min(schema.get("maxItems", 4), 4)
+        )
     if kind == "object":
         props = schema.get("properties", {})
         required = set(schema.get("required", ()))

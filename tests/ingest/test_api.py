@@ -105,9 +105,12 @@ def test_it_serves_schemas_openapi_metrics_and_health(service, api_key):
     assert "case.applied" in c.get("/v1/schemas").json()["kinds"]
     doc = c.get("/openapi.json").json()
     assert "Event" in doc["components"]["schemas"]
-    assert "oneOf" in doc["paths"]["/v1/events"]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["schema"]
+    assert (
+        "oneOf"
+        in doc["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]
+    )
     metrics = c.get("/metrics").text
     assert 'hallwatch_ingest_events_total{kind="case.applied",outcome="accepted"} 1.0' in metrics
     assert c.get("/healthz").json()["status"] == "ok"

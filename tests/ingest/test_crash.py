@@ -12,7 +12,6 @@ import orjson
 import psycopg
 import pytest
 
-from hallwatch.edge.localnats import NatsServer
 from ingest.service import IngestService
 from ingest.sources.nats import publish
 from store.db import ensure_database
@@ -94,9 +93,9 @@ def own_pg(tmp_path: Path):
     server.stop("immediate")
 
 
-def test_a_postgres_restart_mid_stream_loses_nothing_from_nats(own_pg, tmp_path: Path):
+def test_a_postgres_restart_mid_stream_loses_nothing_from_nats(own_pg, nats_server):
     server, url = own_pg
-    nats = NatsServer(tmp_path / "nats" / "js").start()
+    nats = nats_server
     service = IngestService(url, nats_url=nats.url)
     events = [e for i in range(4000) for e in f.case_life(f"N{i:05d}")]
     service.start_workers()
@@ -115,7 +114,6 @@ def test_a_postgres_restart_mid_stream_loses_nothing_from_nats(own_pg, tmp_path:
         assert service.registry.get_sample_value("hallwatch_ingest_write_retries_total") >= 1
     finally:
         service.stop_workers(timeout=20)
-        nats.stop()
 
 
 async def _publish_with_restart(nats_url: str, events: list[dict], server) -> int:

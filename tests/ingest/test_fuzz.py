@@ -1,7 +1,8 @@
 """Fuzzing the HTTP API from what it publishes: events generated from the JSON Schema of each
-kind (GET /v1/schemas/{kind}, the same schemas as in /openapi.json), then bent (fields dropped, values replaced, junk bodies). Whatever comes
-in: no 5xx; a refused input gets a 4xx naming the field and is kept in dead_letters; the
-projector folds whatever was accepted without getting stuck."""
+kind (GET /v1/schemas/{kind}, the same schemas as in /openapi.json), then bent (fields dropped,
+values replaced, junk bodies). Whatever comes in: no 5xx; a refused input gets a 4xx naming the
+field and is kept in dead_letters; the projector folds whatever was accepted without getting
+stuck."""
 
 from __future__ import annotations
 
@@ -25,9 +26,14 @@ HALL = {
     "source": "test.fuzz",
 }
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
     | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 

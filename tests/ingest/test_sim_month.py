@@ -96,7 +96,9 @@ def test_a_sim_month_imported_in_order_reproduces_its_case_outcomes(db, tmp_path
 
 
 def test_a_sim_fortnight_imported_shuffled_reproduces_the_same_outcomes(db, tmp_path):
-    ds = generate(SimConfig(seed=11, days=14, hall=HallConfig(windows=4, departments=2, matters=20)))
+    ds = generate(
+        SimConfig(seed=11, days=14, hall=HallConfig(windows=4, departments=2, matters=20))
+    )
     shuffled = list(ds.events)
     random.Random(3).shuffle(shuffled)
     path = tmp_path / "shuffled.jsonl"

@@ -10,8 +10,8 @@ from prometheus_client import CollectorRegistry
 from ingest.metrics import IngestMetrics
 from ingest.writer import QueueFull, Submission, Writer, prepare
 from store.repos import events as event_repo
-from store.repos.events import RowEncoder
 from store.repos import ingest as ingest_repo
+from store.repos.events import RowEncoder
 from tests.fix_ingest import submit
 from tests.ingest import factory as f
 

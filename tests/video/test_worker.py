@@ -17,9 +17,20 @@ from video.metrics import VideoMetrics
 from video.worker import VideoWorker, WorkerOptions
 
 
+@pytest.fixture(scope="module")
+def settings(module_settings):
+    return module_settings
+
+
 @pytest.fixture
-def worker(db, hall, settings):
-    pool = make_pool(db.url, "video-test", max_size=4)
+def conn(module_db):
+    with module_db.connect(autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def worker(module_db, settings):
+    pool = make_pool(module_db.url, "video-test", max_size=4)
     with pool.connection() as conn:
         repo.save_camera(conn, "YY-ZW-GONE", center_code="YY-ZW", window_code=None,
                          name="断线摄像机", url=str(settings.data_dir / "missing.mp4"))
@@ -69,7 +80,8 @@ def test_it_writes_presence_samples_and_the_events_the_alert_engine_folds(worker
     assert sum(k["kind"] == "camera.health" for k in kinds) == 4
     samples = [k for k in kinds if k["kind"] == "presence.sample"]
     assert len(samples) == 4 and all(k["window_code"] for k in samples)
-    worker.write_samples(now + timedelta(seconds=5))  # nothing changed: no new events
+    time.sleep(1.5)
+    worker.write_samples(datetime.now(UTC))  # nothing changed: no new events
     again = conn.execute(
         "select kind, source, payload from events where source like 'YY-ZW-W0%%' order by id"
     ).fetchall()
