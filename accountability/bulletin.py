@@ -198,7 +198,7 @@ def render(
             organ=organ,
             issue=f"{period.start.year}年第{period.start.month}期",
             title=f"关于{period.label}政务服务效能监察情况的通报",
-        title_lines=layout.title_lines(f"关于{period.label}政务服务效能监察情况的通报"),
+            title_lines=layout.title_lines(f"关于{period.label}政务服务效能监察情况的通报"),
             summary=_summary(info.name, period, month.centre, counts),
             centre_headers=headers,
             centre_values=values,

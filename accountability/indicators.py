@@ -158,8 +158,15 @@ def compute(
     level = Level(level)
     if refresh:
         repo.refresh(conn)
-    rows = repo.sums(conn, level.value, period.start, period.end, region_prefix=region_prefix,
-                     department_code=department_code, center_code=center_code)  # fmt: skip
+    rows = repo.sums(
+        conn,
+        level.value,
+        period.start,
+        period.end,
+        region_prefix=region_prefix,
+        department_code=department_code,
+        center_code=center_code,
+    )
     per_dep = repo.complaints(conn, period.start, period.end, center_code=center_code)
     out = []
     for s in rows:

@@ -99,8 +99,16 @@ def open_from_alert(
         text = case_facts_text(facts, alert, now, zone)
     else:
         title, text = phrase, alert.summary
-    draft = CaseDraft(kind, code, title, text, origin="alert", origin_ref=f"alert:{alert.id}",
-                      alert_level=AlertLevel(alert.level), notice_type=notice_type)  # fmt: skip
+    draft = CaseDraft(
+        kind,
+        code,
+        title,
+        text,
+        origin="alert",
+        origin_ref=f"alert:{alert.id}",
+        alert_level=AlertLevel(alert.level),
+        notice_type=notice_type,
+    )
     case = open_case(conn, draft, actor, now)
     if not repo.evidence(conn, case.id):
         _attach(conn, case, alert, actor, now)
@@ -120,19 +128,45 @@ def _subject(alert: alert_repo.AlertRow, facts: repo.CaseFacts | None) -> tuple[
 
 
 def _attach(
-    conn: Connection[Any], case: repo.AccCase, alert: alert_repo.AlertRow, actor: Actor,
+    conn: Connection[Any],
+    case: repo.AccCase,
+    alert: alert_repo.AlertRow,
+    actor: Actor,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     level = ALERT_LEVEL_LABELS[AlertLevel(alert.level)]
-    repo.add_evidence(conn, case.id, "alert", f"电子监察亮{level}：{alert.summary}",
-                      actor=actor.username, at=now,
-                      ref=f"alert:{alert.id}", occurred_at=alert.since,
-                      detail={"rule": alert.rule, "level": alert.level})  # fmt: skip
+    repo.add_evidence(
+        conn,
+        case.id,
+        "alert",
+        f"电子监察亮{level}：{alert.summary}",
+        actor=actor.username,
+        at=now,
+        ref=f"alert:{alert.id}",
+        occurred_at=alert.since,
+        detail={"rule": alert.rule, "level": alert.level},
+    )
     snapshot = alert.evidence.get("snapshot_path") or alert.evidence.get("snapshot")
     if isinstance(snapshot, str):
-        repo.add_evidence(conn, case.id, "snapshot", "现场截图", actor=actor.username, at=now,
-                          path=snapshot, occurred_at=alert.since)  # fmt: skip
+        repo.add_evidence(
+            conn,
+            case.id,
+            "snapshot",
+            "现场截图",
+            actor=actor.username,
+            at=now,
+            path=snapshot,
+            occurred_at=alert.since,
+        )
     for event in repo.case_events(conn, alert.case_no) if alert.case_no else []:
         label = EVENT_LABELS.get(event["kind"], event["kind"])
-        repo.add_evidence(conn, case.id, "event", label, actor=actor.username, at=now,
-                          ref=alert.case_no, occurred_at=event["occurred_at"])  # fmt: skip
+        repo.add_evidence(
+            conn,
+            case.id,
+            "event",
+            label,
+            actor=actor.username,
+            at=now,
+            ref=alert.case_no,
+            occurred_at=event["occurred_at"],
+        )

@@ -186,7 +186,12 @@ def serve(path: str, port: int) -> None:
 
 
 class _NoDecoder:
+    """Counts the frames a viewer receives instead of decoding them."""
+
+    frames = 0
+
     def decode(self, encoded_frame):  # type: ignore[no-untyped-def]
+        _NoDecoder.frames += 1
         return []
 
 
@@ -215,7 +220,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def viewers_cpu(path: Path, mode: str, counts: tuple[int, ...] = (1, 4, 8)) -> dict[int, float]:
+def viewers_cpu(
+    path: Path, mode: str, counts: tuple[int, ...] = (1, 4, 8)
+) -> dict[int, tuple[float, float]]:
     from hallwatch.console_proc import free_port, wait_for_port
 
     out = {}
@@ -233,14 +240,19 @@ def viewers_cpu(path: Path, mode: str, counts: tuple[int, ...] = (1, 4, 8)) -> d
     return out
 
 
-async def _measure(url: str, n: int, pid: int, warm: float = 4.0, span: float = 10.0) -> float:
+async def _measure(
+    url: str, n: int, pid: int, warm: float = 4.0, span: float = 10.0
+) -> tuple[float, float]:
+    """(cores the service used, frames per second each viewer received)."""
     pcs = await _viewers(url, n)
     await asyncio.sleep(warm)
-    before, started = _cpu_seconds(pid), time.monotonic()
+    before, frames, started = _cpu_seconds(pid), _NoDecoder.frames, time.monotonic()
     await asyncio.sleep(span)
-    used = (_cpu_seconds(pid) - before) / (time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    used = (_cpu_seconds(pid) - before) / elapsed
+    fps = (_NoDecoder.frames - frames) / elapsed / n
     await asyncio.gather(*(pc.close() for pc in pcs))
-    return used
+    return used, fps
 
 
 def live(streams: dict[str, Path]) -> dict[str, Metric]:
@@ -250,20 +262,16 @@ def live(streams: dict[str, Path]) -> dict[str, Metric]:
         ("transcode", streams["720p_baseline"]),
     ):
         cores = viewers_cpu(path, mode)
-        for n, used in cores.items():
+        for n, (used, fps) in cores.items():
             goal = 0.2 if mode == "passthrough" and n == 8 else None
+            how = "packets forwarded" if mode == "passthrough" else "decoded once, VP8 per viewer"
             out[f"live_{mode}_{n}_viewers_cpu"] = Metric(
                 used,
                 "cores",
                 None,
                 goal,
                 "lower",
-                "720p25 H.264 in; "
-                + (
-                    "packets forwarded"
-                    if mode == "passthrough"
-                    else "decoded once, VP8 640x360 per viewer"
-                ),
+                f"720p25 Constrained Baseline in; {how}; {fps:.1f} fps received per viewer",
             )
     return out
 

@@ -1,11 +1,18 @@
-"""What `hallwatch up` runs beside the console, listed in start order (frigate's app.start habit):
-seed the demo centre, then the services in one process."""
+"""What `hallwatch up` runs beside the console, in start order (frigate's app.start habit):
+seed the demo centre, then the services in this process — ingest (HTTP API, writer, projector),
+the alert engine, the video service (capture, presence, WebRTC) — and, for the demo, the digital
+twin streaming the hall's events in real time through ingest's public entry."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.enums import ROLE_LABELS
 from core.reference import Hall
@@ -15,8 +22,9 @@ from store.db import Database
 
 log = logging.getLogger(__name__)
 
-
 DEMO_SEED = 7
+HISTORY = timedelta(days=7)  # preloaded so the board opens on open cases and recent alerts
+BATCH = 5000
 
 
 def demo_hall() -> Hall:
@@ -38,16 +46,84 @@ def seed(settings: Settings, db: Database) -> list[tuple[str, str, str]]:
 
 @dataclass
 class Services:
-    """The services running in this process; `stop()` ends them cleanly."""
+    """The services running in this process; `stop()` ends them in reverse start order."""
 
-    threads: list[threading.Thread] = field(default_factory=list)
-    stopping: threading.Event = field(default_factory=threading.Event)
+    stops: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+
+    def add(self, name: str, stop: Callable[[], None]) -> None:
+        self.stops.append((name, stop))
 
     def stop(self) -> None:
-        self.stopping.set()
-        for t in self.threads:
-            t.join(timeout=10)
+        for name, stop in reversed(self.stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        self.stops.clear()
 
 
 def start_services(settings: Settings, db: Database) -> Services:
-    return Services()
+    from alerts.service import start as start_alerts
+    from ingest.service import start as start_ingest
+    from video.service import start_video_service
+
+    services = Services()
+    ingest = start_ingest(settings, db)
+    services.add("ingest", ingest.stop)
+    if settings.demo:
+        feed = DemoFeed(demo_hall(), ingest.service.submit)
+        services.add("demo feed", feed.stop)
+    alerts = start_alerts(settings, db)
+    services.add("alerts", alerts.stop)
+    try:
+        video = start_video_service(settings, db)
+    except OSError as exc:
+        log.error("video service not started: port %s: %s", settings.video_port, exc)
+    else:
+        services.add("video", video.stop)
+    if settings.demo:
+        feed.start()
+    return services
+
+
+class DemoFeed:
+    """The digital twin of the demo centre, fed through ingest: a week of history first, then
+    every event when it is due in real time. Event ids are deterministic, so a second start
+    re-sends history as duplicates that ingest counts and ignores."""
+
+    def __init__(self, hall: Hall, submit: Callable[[list[dict[str, Any]], str], Any]) -> None:
+        from sim.live import LiveSim
+
+        now = datetime.now(ZoneInfo("Asia/Shanghai"))
+        self.live = LiveSim(hall, seed=DEMO_SEED, start=now - HISTORY)  # registers sim:// cameras
+        self.submit = submit
+        self.loop = asyncio.new_event_loop()
+        self.stopping = asyncio.Event()
+        self.halt = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="demo-feed", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        batch: list[dict[str, Any]] = []
+        for event in self.live.history():
+            if self.halt.is_set():
+                return
+            batch.append(event)
+            if len(batch) >= BATCH:
+                self.submit(batch, "sim")
+                batch = []
+        if batch:
+            self.submit(batch, "sim")
+        log.info("demo history loaded; streaming the hall live")
+        self.loop.run_until_complete(
+            self.live.stream(lambda e: self.submit([e], "sim"), self.stopping)
+        )
+
+    def stop(self) -> None:
+        self.halt.set()
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.stopping.set)
+        self.thread.join(timeout=10)
+        self.live.close()

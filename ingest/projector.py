@@ -279,14 +279,21 @@ class Projector:
         stopping: threading.Event,
         wake: threading.Event | None = None,
         idle_s: float = 1.0,
+        busy: Callable[[], bool] | None = None,
+        max_lag: int = 200_000,
     ) -> None:
         """Run until `stopping` is set: fold while there is work, then wait for `wake` (the
-        writer's commit) or `idle_s`; database failures are retried."""
+        writer's commit) or `idle_s`; database failures are retried. Ingest comes first: while
+        `busy()` (the writer is taking a burst) the projector waits, unless it is more than
+        `max_lag` events behind."""
         conn: psycopg.Connection[Any] | None = None
         while not stopping.is_set():
             try:
                 if conn is None or conn.closed:
                     conn = connect()
+                if busy is not None and busy() and self.lag(conn) < max_lag:
+                    stopping.wait(0.2)
+                    continue
                 step = self.run_once(conn)
                 if step is not None and step.events:
                     continue

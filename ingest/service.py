@@ -105,7 +105,12 @@ class IngestService:
         self._threads.append(thread)
 
     def _project(self) -> None:
-        self.projector.loop(lambda: self.connect("hallwatch-projector"), self.stopping, self.wake)
+        self.projector.loop(
+            lambda: self.connect("hallwatch-projector"),
+            self.stopping,
+            self.wake,
+            busy=self.writer.busy,
+        )
 
     def _consume(self) -> None:
         from ingest.sources.nats import NatsConsumer

@@ -135,6 +135,7 @@ class Writer:
         self._stopping = False
         self._abort = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
+        self.last_commit_at = -1e9  # time.monotonic() of the latest commit
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
 
     # ------------------------------------------------------------ producer side
@@ -150,6 +151,10 @@ class Writer:
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    def busy(self, within_s: float = 0.5) -> bool:
+        """Is a burst being written (events queued, or a commit in the last `within_s`)?"""
+        return self._depth > 0 or time.monotonic() - self.last_commit_at < within_s
 
     def submit(self, sub: Submission) -> Future[Outcome]:
         with self._cond:
@@ -230,6 +235,7 @@ class Writer:
         size = sum(s.size for s in subs)
         self.metrics.batch_size.observe(size)
         self.metrics.batch_seconds.observe(time.monotonic() - started)
+        self.last_commit_at = time.monotonic()
         for sub, outcome in zip(subs, outcomes, strict=True):
             self._count(sub, outcome)
         self._finish(subs, outcomes)

@@ -22,6 +22,7 @@ from alerts.lifecycle import (
     TransitionError,
 )
 from console.services import pool, require_user, scope
+from core.calendar import official_calendar
 from core.enums import ALERT_LEVEL_LABELS, ROLE_LABELS, AlertLevel, Role
 from store.repos import reference
 from store.repos.alerts import board, records
@@ -34,8 +35,15 @@ STATE_COLOURS = {
     "empty": "#d93025",
     "fault": "#80868b",
     "unknown": "#dadce0",
+    "closed": "#9aa0c3",
 }
-STATE_LABELS = {"occupied": "在岗", "empty": "空岗", "fault": "摄像机故障", "unknown": "无数据"}
+STATE_LABELS = {
+    "occupied": "在岗",
+    "empty": "空岗",
+    "fault": "摄像机故障",
+    "unknown": "无数据",
+    "closed": "非办公时间",
+}
 ACTIVE = ["open", "acknowledged", "assigned"]
 
 user = require_user()
@@ -80,12 +88,15 @@ statuses = cols[4].multiselect(
 department_code = where.department_code or (dept.code if dept else None)
 
 
-def hall_map(tiles: list[board.WindowTile]) -> None:
+def hall_map(tiles: list[board.WindowTile], open_now: bool) -> None:
+    """Windows coloured by seat state; outside opening hours (lunch, evenings, rest days) an
+    empty seat is normal and shows as 非办公时间, while camera faults still show."""
     cells = []
     for t in tiles:
-        colour = STATE_COLOURS[t.state]
+        state = t.state if open_now or t.state == "fault" else "closed"
+        colour = STATE_COLOURS[state]
         ring = f"box-shadow:0 0 0 3px {LEVEL_COLOURS[t.alert_level]};" if t.alert_level else ""
-        label = STATE_LABELS[t.state]
+        label = STATE_LABELS[state]
         style = (
             f"background:{colour};color:white;border-radius:6px;padding:6px 4px;"
             f"text-align:center;font-size:13px;{ring}"
@@ -145,7 +156,7 @@ def live() -> None:
     m[2].metric("预警", counts.get("warning", 0))
     m[3].metric("刷新", datetime.now(TZ).strftime("%H:%M:%S"))
     with st.expander("大厅窗口图", expanded=True):
-        hall_map(tiles)
+        hall_map(tiles, official_calendar().is_open(datetime.now(TZ), center.schedule))
     if not rows:
         st.success("没有符合条件的告警。")
         return

@@ -133,7 +133,9 @@ def pauses_json(pauses: Iterable[PauseSpan]) -> bytes:
 
 
 def extensions_json(extensions: Iterable[Extension]) -> bytes:
-    return orjson.dumps([{"at": e.at, "days": e.days, "approved_by": e.approved_by} for e in extensions])
+    return orjson.dumps(
+        [{"at": e.at, "days": e.days, "approved_by": e.approved_by} for e in extensions]
+    )
 
 
 def _case_from_db(row: dict[str, Any]) -> CaseRow:

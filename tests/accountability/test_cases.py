@@ -52,8 +52,10 @@ def test_issuing_numbers_the_notice_and_starts_a_five_working_day_reply_clock(
     assert hashlib.sha256(pdf).hexdigest() == notice.pdf_sha256
     assert Path(notice.docx_path).is_file()
     assert [h.to_state for h in repo.history(conn, case.id)] == [
-        "draft", "issued", "awaiting_reply"
-    ]  # fmt: skip
+        "draft",
+        "issued",
+        "awaiting_reply",
+    ]
     actions = {e.action for e in audit.recent(conn)}
     assert {"accountability.open", "accountability.issue", "notice.issue"} <= actions
     [measure] = repo.measures_of(conn, "staff", "YY-ZW-W01-A")
@@ -65,8 +67,9 @@ def test_the_liaison_replies_and_the_supervisor_verifies_and_closes(
 ):
     case = open_staff_case()
     issue(conn, case.id, actors["supervisor"], NOW, storage, render=False)
-    reply = upload_reply(conn, case.id, actors["liaison"], LATER, storage,
-                         file_name="../整改报告.txt", data=REPORT)  # fmt: skip
+    reply = upload_reply(
+        conn, case.id, actors["liaison"], LATER, storage, file_name="../整改报告.txt", data=REPORT
+    )
     assert reply.sha256 == hashlib.sha256(REPORT).hexdigest()
     assert Path(reply.file_path).read_bytes() == REPORT
     assert reply.file_name == "整改报告.txt"  # no directories from the client
@@ -79,8 +82,9 @@ def test_the_liaison_replies_and_the_supervisor_verifies_and_closes(
 def test_a_liaison_sees_and_answers_only_their_own_department(
     open_staff_case, conn, actors, storage
 ):
-    other = users.add(conn, "liaison-ga", PASSWORD, Role.LIAISON, "610802",
-                      department_code="YY-ZW-GA")  # fmt: skip
+    other = users.add(
+        conn, "liaison-ga", PASSWORD, Role.LIAISON, "610802", department_code="YY-ZW-GA"
+    )
     case = open_staff_case()
     issue(conn, case.id, actors["supervisor"], NOW, storage, render=False)
     stranger = Actor.of(other)

@@ -153,14 +153,21 @@ def check(got, want: dict[str, float]) -> None:
     )
     assert (s.on_time_n, s.late_n, s.early_n) == (want["on_time"], want["late"], want["early"])
     assert (s.acc_same_day, s.inst_n, s.inst_first_visit) == (
-        want["same_day"], want["instant"], want["first_visit"]
-    )  # fmt: skip
+        want["same_day"],
+        want["instant"],
+        want["first_visit"],
+    )
     assert (s.rated_n, s.good_n, s.bad_n, s.incomplete_n) == (
-        want["rated"], want["good"], want["bad"], want["incomplete"]
-    )  # fmt: skip
+        want["rated"],
+        want["good"],
+        want["bad"],
+        want["incomplete"],
+    )
     assert (s.prom_comp_n, s.prom_wd, s.legal_wd) == (
-        want["promised_done"], want["promised_wd"], want["legal_wd"]
-    )  # fmt: skip
+        want["promised_done"],
+        want["promised_wd"],
+        want["legal_wd"],
+    )
     assert got.on_time_rate == pytest.approx(want["on_time"] / want["with_due"])
     assert got.same_day_rate == pytest.approx(want["same_day"] / want["accepted"])
     assert got.instant_minutes == pytest.approx(want["instant_minutes"] / want["instant_done"])

@@ -28,8 +28,12 @@ def test_the_number_reads_like_gb_t_9704():
     number = doc_number(issuer, NoticeType.SUPERVISION_ORDER, 2026, 12)
     assert str(number) == "榆政服效督〔2026〕12号"
     assert parse_doc_number(str(number)) == number
-    for bad in ("榆政服效督[2026]12号", "榆政服效督〔26〕12号", "榆政服效督〔2026〕012号",
-                "榆政服效督〔2026〕第12号"):  # fmt: skip
+    for bad in (
+        "榆政服效督[2026]12号",
+        "榆政服效督〔26〕12号",
+        "榆政服效督〔2026〕012号",
+        "榆政服效督〔2026〕第12号",
+    ):
         with pytest.raises(ValueError):
             parse_doc_number(bad)
 
@@ -74,8 +78,9 @@ def test_concurrent_issuers_get_distinct_consecutive_numbers(db, bare_hall):
     assert sorted(got) == list(range(1, 9))
 
 
-def test_two_notices_issued_at_once_get_consecutive_numbers(db, conn, actors, storage,
-                                                          open_staff_case):  # fmt: skip
+def test_two_notices_issued_at_once_get_consecutive_numbers(
+    db, conn, actors, storage, open_staff_case
+):
     cases = [open_staff_case(staff_id=s) for s in ("YY-ZW-W01-A", "YY-ZW-W02-B")]
     numbers: list[str] = []
     errors: list[BaseException] = []
@@ -100,8 +105,9 @@ def test_two_notices_issued_at_once_get_consecutive_numbers(db, conn, actors, st
     assert counter["n"] == 2
 
 
-def test_an_issued_notice_can_be_neither_deleted_nor_renumbered(conn, actors, storage,
-                                                               open_staff_case):  # fmt: skip
+def test_an_issued_notice_can_be_neither_deleted_nor_renumbered(
+    conn, actors, storage, open_staff_case
+):
     notice = issue(conn, open_staff_case().id, actors["supervisor"], NOW, storage)
     with pytest.raises(psycopg.errors.RaiseException, match="cannot be deleted"):
         conn.execute("delete from notices where id = %s", (notice.id,))

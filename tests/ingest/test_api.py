@@ -125,3 +125,29 @@ def test_acknowledged_events_are_projected_into_cases_by_the_service(service, ap
         status = row["status"] if row else None
         time.sleep(0.1)
     assert status == "completed"
+
+
+def test_the_service_runs_inside_another_process_and_stops_cleanly(db, small, tmp_path):
+    import httpx
+
+    from core.settings import load_settings
+    from ingest import service as ingest_service
+    from store.db import Database
+    from tests.fix_ingest import free_port
+
+    port = free_port()
+    settings = load_settings({}, database_url=db.url, data_dir=str(tmp_path), ingest_port=port)
+    running = ingest_service.start(settings, Database(db.url))
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        outcome = running.service.submit(f.case_life("C1"), source="sim")
+        assert (outcome.accepted, outcome.rejected) == (3, 0)
+    finally:
+        running.stop()
+    assert not running.thread.is_alive() and not running.service.writer.alive

@@ -78,6 +78,7 @@ def test_a_sigkilled_ingest_loses_no_acknowledged_event_and_the_import_completes
                 assert r.json()["accepted"] == 0  # acknowledged before the crash: stored
     total = sum(len(orjson.loads(b)) for b in batches)
     assert _stored(db.url) == (total, total)
+    assert ingest_process.stop() == 0  # SIGTERM: a graceful shutdown, queue flushed
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,6 @@ _ids = itertools.count(1)
 
 
 def row(e: dict) -> EventRow:
-    from datetime import datetime
 
     return EventRow(
         id=next(_ids),
@@ -101,3 +100,20 @@ def test_a_special_procedure_pauses_whole_working_days():
     assert clocks["promised"].state == "stopped"
     assert clocks["supplement_notice"].stopped_at == f.at(15, 9, 5)
     assert clocks["legal"].due_at - clocks["promised"].due_at > timedelta(days=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)),
+    st.integers(1, 40),
+    st.integers(0, 10),
+)
+def test_day_arithmetic_due_times_equal_core_clocks(start, days, extra):
+    from core.clocks import Budget, BudgetUnit, Clock, due_at
+
+    cal, schedule = official_calendar(), Schedule()
+    wd = BudgetUnit.WORKING_DAYS
+    clock = Clock(start.replace(tzinfo=f.CST), Budget(days, wd), extensions=(Budget(extra, wd),))
+    assert clockwork.plain_due(clock, cal, schedule) == due_at(
+        clock, calendar=cal, schedule=schedule
+    )
