@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     )
     nats_url: SecretStr | None = Field(None, description="nats:// URL; unset: no JetStream")
     pool_max_size: int = Field(8, ge=1, le=200)
+    official_fonts: bool = Field(
+        False,
+        description="notices name the licensed 仿宋_GB2312 / 方正小标宋简体 / 楷体_GB2312 / 黑体 / "
+        "宋体 (install them first); off: the free Noto Serif CJK SC and AR PL UKai faces",
+    )
     demo: bool = Field(True, description="seed the demo centre and stream simulated events")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -81,9 +81,27 @@ def start_services(settings: Settings, db: Database) -> Services:
         log.error("video service not started: port %s: %s", settings.video_port, exc)
     else:
         services.add("video", video.stop)
+    services.add("bulletins", _start_bulletins(settings, db))
     if settings.demo:
         feed.start()
     return services
+
+
+def _start_bulletins(settings: Settings, db: Database) -> Callable[[], None]:
+    """The monthly bulletin (月度通报), made on each centre's first working day of the month."""
+    from accountability.bulletin import start_scheduler
+    from accountability.files import Storage
+
+    pool = db.pool("hallwatch-bulletins", max_size=1)
+    stopping = threading.Event()
+    thread = start_scheduler(pool, Storage.from_settings(settings), stopping)
+
+    def stop() -> None:
+        stopping.set()
+        thread.join(timeout=10)
+        pool.close()
+
+    return stop
 
 
 class DemoFeed:

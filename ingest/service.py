@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -177,12 +178,21 @@ def serve(settings: Settings) -> None:
     service = IngestService(db.url, nats_url=nats)
     service.start_workers()
     log.info("ingest API on http://%s:%d", settings.host, settings.ingest_port)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again: make that
+    # a normal exit, so the cleanup below runs and the exit code is 0.
+    signal.signal(signal.SIGTERM, _exit_normally)
     try:
         _uvicorn(service.app(), settings).run()
+    except KeyboardInterrupt:
+        log.info("ingest stopped")
     finally:
         service.stop_workers()
         if db.server is not None:
             db.server.stop()
+
+
+def _exit_normally(*_: object) -> None:
+    raise SystemExit(0)
 
 
 @dataclass

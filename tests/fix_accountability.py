@@ -12,8 +12,8 @@ from accountability.files import Storage
 from accountability.measures import Measure
 from accountability.notices.types import NoticeType
 from accountability.service import Actor, CaseDraft, open_case
-from core.enums import AlertLevel
-from store.repos import users
+from core.enums import AlertLevel, Role
+from hallwatch.demo import DEMO_USERS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 10, 14, 9, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -29,11 +29,21 @@ def storage(tmp_path) -> Storage:
 
 
 @pytest.fixture
-def actors(conn, hall) -> dict[str, Actor]:
-    """supervisor, inspector, liaison (of the hall's first department), leader, admin."""
+def actors(bare_hall) -> dict[str, Actor]:
+    """The demo people of the small hall as actors: supervisor, inspector, liaison (of the
+    hall's first department), leader, admin (the same names and scopes as hallwatch.demo's
+    users, without their slow password hashes; the browser test adds the real users)."""
+    region = bare_hall.center.region_code
+    liaison_dep = bare_hall.departments[0].code
+
+    def dep(role: Role) -> str | None:
+        return liaison_dep if role is Role.LIAISON else None
+
     return {
-        name: Actor.of(users.get(conn, name))
-        for name in ("supervisor", "inspector", "liaison", "leader", "admin")
+        u.username: Actor(
+            u.username, u.role, region, liaison_dep if u.role is Role.LIAISON else None
+        )
+        for u in DEMO_USERS
     }
 
 

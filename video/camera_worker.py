@@ -45,6 +45,7 @@ class CameraWorker:
         self.cam, self.metrics, self.sim = cam, metrics, sim
         self.policy = policy or HealthPolicy()
         self.calibration = calibration  # a full-size picture of the empty seats
+        self.calibration_id: int | None = None  # its camera_calibrations row, if stored
         self.ring = PacketRing(ring_seconds)
         self.lock = threading.Lock()
         self.stop_event = threading.Event()

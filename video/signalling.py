@@ -18,7 +18,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.exceptions import InvalidStateError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from store.repos import video as repo
+from store.repos import video_evidence as evidence_repo
 from video.cameras import sim_window
 from video.capture import SourceKind
 from video.evidence import EvidenceError
@@ -170,11 +170,11 @@ class Signalling:
 
     def _start_view(self, grant: Grant, code: str, mode: LiveMode | None) -> int:
         with self.worker.pool.connection() as conn:
-            return repo.start_view(conn, grant.user, code, str(mode), grant.region_code)
+            return evidence_repo.start_view(conn, grant.user, code, str(mode), grant.region_code)
 
     def _end_view(self, view_id: int) -> None:
         with self.worker.pool.connection() as conn:
-            repo.end_view(conn, view_id)
+            evidence_repo.end_view(conn, view_id)
 
     def _watch(
         self, pc: RTCPeerConnection, track: Any, source: LiveSource, code: str, view_id: int

@@ -22,8 +22,9 @@ from core.enums import CameraStatus
 from core.settings import Settings
 from store.repos import reference
 from store.repos import video as repo
+from store.repos import video_evidence as evidence_repo
 from video.camera_worker import CameraWorker
-from video.cameras import CameraConfig, from_row
+from video.cameras import CameraConfig, from_row, sim_window
 from video.capture import SourceKind
 from video.evidence import EvidenceError, evidence_path, sha256_file, write_clip, write_snapshot
 from video.health import HealthPolicy
@@ -103,7 +104,7 @@ class VideoWorker:
 
     def _recalibrated(self, conn, worker: CameraWorker) -> bool:  # type: ignore[no-untyped-def]
         cal = repo.latest_calibration(conn, worker.cam.code)
-        return cal is not None and cal.id != getattr(worker, "calibration_id", None)
+        return cal is not None and cal.id != worker.calibration_id
 
     def _worker(self, conn, cam: CameraConfig) -> CameraWorker:  # type: ignore[no-untyped-def]
         sim = self._sim(conn, cam) if cam.kind == SourceKind.SIM else None
@@ -112,11 +113,11 @@ class VideoWorker:
         if cal is not None:
             image = cv2.imread(str(self.settings.data_dir / cal.path))
         elif sim is not None:
-            image = sim.empty(cam.url.split("://", 1)[1], datetime.now(UTC).timestamp())
+            image = sim.empty(sim_window(cam.url), datetime.now(UTC).timestamp())
         worker = CameraWorker(
             cam, self.metrics, sim=sim, calibration=image, policy=self.options.health
         )
-        worker.calibration_id = None if cal is None else cal.id  # type: ignore[attr-defined]
+        worker.calibration_id = None if cal is None else cal.id
         return worker
 
     def _sim(self, conn, cam: CameraConfig) -> SimFrames:  # type: ignore[no-untyped-def]
@@ -196,7 +197,7 @@ class VideoWorker:
         root = self.settings.evidence_dir
         stored = write_snapshot(img, evidence_path(root, code, at, "snapshot", "jpg"))
         with self.pool.connection() as conn:
-            eid = repo.add_evidence(
+            eid = evidence_repo.add_evidence(
                 conn,
                 kind="snapshot",
                 path=str(stored.path.relative_to(root)),
@@ -222,7 +223,7 @@ class VideoWorker:
         stored = write_clip(held, evidence_path(root, code, at, "clip", "mp4"))
         span = (datetime.fromtimestamp(held[0].at, UTC), datetime.fromtimestamp(held[-1].at, UTC))
         with self.pool.connection() as conn:
-            eid = repo.add_evidence(
+            eid = evidence_repo.add_evidence(
                 conn,
                 kind="clip",
                 path=str(stored.path.relative_to(root)),
@@ -240,21 +241,26 @@ class VideoWorker:
 
     def serve_evidence(self, now: datetime) -> None:
         with self.pool.connection() as conn:
-            repo.request_alert_evidence(conn, now - timedelta(minutes=5))
-            claimed = repo.claim_evidence_requests(conn, list(self.cameras), now)
+            evidence_repo.request_alert_evidence(conn, now - timedelta(minutes=5))
+            claimed = evidence_repo.claim_evidence_requests(conn, list(self.cameras), now)
         for req in claimed:
             self._serve(req, now)
 
-    def _serve(self, req: repo.EvidenceRequest, now: datetime) -> None:
+    def _serve(self, req: evidence_repo.EvidenceRequest, now: datetime) -> None:
         ready_at = req.at + timedelta(seconds=self.options.clip_after + 1)
         try:
             if "snapshot" in req.kinds:
-                self.snapshot(req.camera_code, req.requested_by, reason=req.reason,
-                              alert_id=req.alert_id, now=now)
+                self.snapshot(
+                    req.camera_code,
+                    req.requested_by,
+                    reason=req.reason,
+                    alert_id=req.alert_id,
+                    now=now,
+                )
             if "clip" in req.kinds:
                 if now < ready_at:
                     with self.pool.connection() as conn:
-                        repo.defer_request(conn, req.id, ready_at, ["clip"])
+                        evidence_repo.defer_request(conn, req.id, ready_at, ["clip"])
                     return
                 self.clip(req.camera_code, req.at, req.requested_by, req.alert_id)
             error = None
@@ -262,7 +268,7 @@ class VideoWorker:
             error = str(exc) or type(exc).__name__
             self.metrics.evidence.labels("request", "failed").inc()
         with self.pool.connection() as conn:
-            repo.finish_request(conn, req.id, error, give_up=req.attempts >= 3)
+            evidence_repo.finish_request(conn, req.id, error, give_up=req.attempts >= 3)
 
     def calibrate(self, code: str, by: str) -> int:
         """Take the camera's latest picture as its empty-seat reference (stored as PNG)."""
@@ -277,7 +283,7 @@ class VideoWorker:
             cid = repo.add_calibration(
                 conn, code, str(path), sha256_file(full), (img.shape[1], img.shape[0]), by
             )
-        worker.calibration_id = cid  # type: ignore[attr-defined]
+        worker.calibration_id = cid
         return cid
 
     def status(self) -> dict[str, dict[str, object]]:

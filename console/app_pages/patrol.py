@@ -11,6 +11,7 @@ import streamlit as st
 from console.services import pool, record, require_user, scope, settings
 from store.repos import patrols, reference
 from store.repos import video as video_repo
+from store.repos import video_evidence as evidence_repo
 from video.client import VideoClient, VideoServiceError
 from video.patrol import (
     CHECK_LABELS,
@@ -225,7 +226,7 @@ with finding_tab:
                 st.write(f.note)
             if f.evidence_id:
                 with pool().connection() as conn:
-                    ev = video_repo.evidence(conn, f.evidence_id)
+                    ev = evidence_repo.evidence(conn, f.evidence_id)
                 if ev is not None:
                     path = settings().evidence_dir / ev.path
                     if path.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from accountability.bulletin import make, run_due
@@ -100,3 +101,25 @@ def test_the_cli_prints_the_indicators_and_makes_the_bulletin(october, tmp_path)
     assert "2025年10月" in out.output and ".pdf" in out.output
     out = runner.invoke(app, ["notices", "list"], env=env)
     assert out.exit_code == 0 and "〔" in out.output
+
+
+def test_the_pages_render_for_a_leader_with_a_months_numbers(october, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    conn, _ = october
+    monkeypatch.setenv("HALLWATCH_DATABASE_URL", conn.info.dsn)
+    monkeypatch.setenv("HALLWATCH_DATA_DIR", str(tmp_path / "var"))
+    leader = users.get(conn, "leader")
+    pages = Path(__file__).resolve().parents[2] / "console" / "app_pages"
+
+    at = AppTest.from_file(str(pages / "performance.py"), default_timeout=120)
+    at.session_state["user"] = leader
+    at.run()
+    at.text_input[0].set_value("2025-10").run()
+    assert not at.exception
+    assert "考核得分与排名" in [s.value for s in at.subheader]
+    for page in ("bulletins.py", "accountability.py"):
+        at = AppTest.from_file(str(pages / page), default_timeout=120)
+        at.session_state["user"] = leader
+        at.run()
+        assert not at.exception, page

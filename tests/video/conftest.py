@@ -32,8 +32,12 @@ def write_h264(path: Path, frames: list[np.ndarray], fps: int = 10, gop: int = 1
     with av.open(str(path), "w") as out:
         st = out.add_stream("libx264", rate=fps)
         st.width, st.height, st.pix_fmt = w, h, "yuv420p"
-        st.codec_context.options = {"preset": "ultrafast", "profile": "baseline", "g": str(gop),
-                                    "bf": "0"}
+        st.codec_context.options = {
+            "preset": "ultrafast",
+            "profile": "baseline",
+            "g": str(gop),
+            "bf": "0",
+        }
         st.codec_context.time_base = fractions.Fraction(1, fps)
         for i, img in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(img, format="bgr24")
@@ -100,10 +104,19 @@ def video_service(module_db, module_settings, baseline_mp4) -> Iterator[object]:
     from video.worker import WorkerOptions
 
     with module_db.connect(autocommit=True) as conn:
-        repo.save_camera(conn, "YY-ZW-FILE", center_code="YY-ZW", window_code=None,
-                         name="文件摄像机", url=str(baseline_mp4))
+        repo.save_camera(
+            conn,
+            "YY-ZW-FILE",
+            center_code="YY-ZW",
+            window_code=None,
+            name="文件摄像机",
+            url=str(baseline_mp4),
+        )
     svc = start_video_service(
-        module_settings, module_db, registry=CollectorRegistry(), port=free_port(),
+        module_settings,
+        module_db,
+        registry=CollectorRegistry(),
+        port=free_port(),
         options=WorkerOptions(sample_seconds=1.0, reload_seconds=1.0),
     )
     yield svc

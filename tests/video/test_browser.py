@@ -57,7 +57,8 @@ def test_an_inspector_goes_live_from_the_video_wall(page, console_with_video, mo
 
 
 def _today():
-    from datetime import datetime, time as dtime
+    from datetime import datetime
+    from datetime import time as dtime
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Shanghai")

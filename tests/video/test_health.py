@@ -63,8 +63,9 @@ def test_a_small_nudge_of_the_view_is_reregistered_not_reported_as_moved(sim_fra
 
     statuses, shifted = [], None
     for i in range(20):
-        img = cv2.warpAffine(sim_frames.frame(window, t0 + i), shift, (640, 360),
-                             borderMode=cv2.BORDER_REPLICATE)
+        img = cv2.warpAffine(
+            sim_frames.frame(window, t0 + i), shift, (640, 360), borderMode=cv2.BORDER_REPLICATE
+        )
         out = analysis.step(datetime.fromtimestamp(t0 + i, UTC), analysis.view.small(img))
         statuses.append(out.status)
         shifted = shifted or out.shifted

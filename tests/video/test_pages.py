@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from store.repos import patrols, users
 from store.repos import video as repo
+from store.repos import video_evidence as evidence_repo
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,9 @@ def test_the_admin_sets_a_seat_region_and_calibrates_the_empty_seat(console_env,
     next(b for b in at.button if b.label == "保存区域").click().run()
     assert not at.exception and any("已保存" in s.value for s in at.success)
     with module_db.connect(autocommit=True) as conn:
-        assert repo.camera(conn, camera).seat_regions == [[[100, 80], [250, 80], [250, 240], [100, 240]]]
+        assert repo.camera(conn, camera).seat_regions == [
+            [[100, 80], [250, 80], [250, 240], [100, 240]]
+        ]
     next(b for b in at.button if b.label.startswith("标定空座")).click().run()
     assert any("已标定" in s.value for s in at.success), [e.value for e in at.error]
     with module_db.connect(autocommit=True) as conn:
@@ -62,10 +65,13 @@ def test_an_inspector_records_a_finding_with_a_snapshot(console_env, module_db):
     next(b for b in at.button if b.label == "记录问题").click().run()
     assert not at.exception
     assert any("已记录问题" in s.value for s in at.success), (
-        [w.value for w in at.warning], [e.value for e in at.error], [b.label for b in at.button],
-        at.multiselect[0].value, [s.value for s in at.success],
+        [w.value for w in at.warning],
+        [e.value for e in at.error],
+        [b.label for b in at.button],
+        at.multiselect[0].value,
+        [s.value for s in at.success],
     )
     with module_db.connect(autocommit=True) as conn:
         found = patrols.findings(conn, center_code="YY-ZW")
         assert found and found[0].evidence_id is not None
-        assert repo.evidence(conn, found[0].evidence_id).kind == "snapshot"
+        assert evidence_repo.evidence(conn, found[0].evidence_id).kind == "snapshot"

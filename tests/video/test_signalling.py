@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import aiohttp
@@ -12,7 +13,7 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from store.repos import audit
-from store.repos import video as repo
+from store.repos import video_evidence as evidence_repo
 from video.tokens import Purpose, issue
 
 
@@ -21,12 +22,19 @@ def token(settings, camera: str, purpose: Purpose = Purpose.VIEW, user: str = "i
     return issue(key, user, camera, datetime.now(UTC), purpose=purpose, region_code="610802")
 
 
+def run(coro):
+    """asyncio.run in a thread of its own (playwright's sync API may own this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 async def watch(url: str, camera: str, tok: str, frames: int = 5) -> tuple[dict, list]:
     """Offer, get the answer, receive `frames` decoded frames; returns (answer json, frames)."""
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     got: list = []
     ready = asyncio.Event()
+    tasks: list[asyncio.Future] = []
 
     @pc.on("track")
     def on_track(track) -> None:
@@ -35,12 +43,16 @@ async def watch(url: str, camera: str, tok: str, frames: int = 5) -> tuple[dict,
                 got.append(await track.recv())
             ready.set()
 
-        asyncio.ensure_future(pull())
+        tasks.append(asyncio.ensure_future(pull()))
 
     await pc.setLocalDescription(await pc.createOffer())
     async with aiohttp.ClientSession() as http:
-        body = {"camera": camera, "token": tok, "sdp": pc.localDescription.sdp,
-                "type": pc.localDescription.type}
+        body = {
+            "camera": camera,
+            "token": tok,
+            "sdp": pc.localDescription.sdp,
+            "type": pc.localDescription.type,
+        }
         async with http.post(f"{url}/v1/offer", json=body) as resp:
             answer = await resp.json()
             answer["status"] = resp.status
@@ -57,22 +69,24 @@ async def watch(url: str, camera: str, tok: str, frames: int = 5) -> tuple[dict,
 
 def test_it_passes_baseline_h264_through_to_a_viewer(video_service, module_settings, module_db):
     url = f"http://127.0.0.1:{video_service.port}"
-    answer, frames = asyncio.run(watch(url, "YY-ZW-FILE", token(module_settings, "YY-ZW-FILE")))
+    answer, frames = run(watch(url, "YY-ZW-FILE", token(module_settings, "YY-ZW-FILE")))
     assert answer["mode"] == "passthrough"
     assert "H264" in answer["sdp"] and "VP8" not in answer["sdp"].split("m=video")[1]
     assert len(frames) == 5 and frames[0].width == 640
 
 
-def test_it_transcodes_the_sim_to_vp8_and_audits_the_view(video_service, module_settings, module_db):
+def test_it_transcodes_the_sim_to_vp8_and_audits_the_view(
+    video_service, module_settings, module_db
+):
     url = f"http://127.0.0.1:{video_service.port}"
-    answer, frames = asyncio.run(watch(url, "YY-ZW-W01-CAM", token(module_settings, "YY-ZW-W01-CAM")))
+    answer, frames = run(watch(url, "YY-ZW-W01-CAM", token(module_settings, "YY-ZW-W01-CAM")))
     assert answer["mode"] == "transcode"
     assert "VP8" in answer["sdp"] and len(frames) == 5
     assert (frames[0].width, frames[0].height) == (640, 360)
     deadline = time.monotonic() + 15
     with module_db.connect(autocommit=True) as conn:
         while time.monotonic() < deadline:
-            views = repo.views(conn, camera_code="YY-ZW-W01-CAM")
+            views = evidence_repo.views(conn, camera_code="YY-ZW-W01-CAM")
             if views and views[0]["ended_at"] is not None:
                 break
             time.sleep(0.3)
@@ -84,11 +98,16 @@ def test_it_transcodes_the_sim_to_vp8_and_audits_the_view(video_service, module_
 
 @pytest.mark.parametrize(
     ("camera", "purpose", "why"),
-    [("YY-ZW-W02-CAM", Purpose.VIEW, "another camera"), ("YY-ZW-W01-CAM", Purpose.SNAPSHOT, "view")],
+    [
+        ("YY-ZW-W02-CAM", Purpose.VIEW, "another camera"),
+        ("YY-ZW-W01-CAM", Purpose.SNAPSHOT, "view"),
+    ],
 )
-def test_it_refuses_a_token_for_another_camera_or_purpose(video_service, module_settings, camera, purpose, why):
+def test_it_refuses_a_token_for_another_camera_or_purpose(
+    video_service, module_settings, camera, purpose, why
+):
     url = f"http://127.0.0.1:{video_service.port}"
-    answer, frames = asyncio.run(watch(url, "YY-ZW-W01-CAM", token(module_settings, camera, purpose)))
+    answer, frames = run(watch(url, "YY-ZW-W01-CAM", token(module_settings, camera, purpose)))
     assert answer["status"] == 403 and why in answer["error"] and frames == []
 
 

@@ -29,7 +29,10 @@ def test_a_token_grants_one_user_one_camera_one_purpose_for_a_short_time():
     tok = issue(KEY, "inspector", "CAM-1", NOW, region_code="610802")
     grant = verify(KEY, tok, "CAM-1", NOW + timedelta(seconds=60))
     assert (grant.user, grant.camera, grant.purpose, grant.region_code) == (
-        "inspector", "CAM-1", Purpose.VIEW, "610802",
+        "inspector",
+        "CAM-1",
+        Purpose.VIEW,
+        "610802",
     )
 
 
@@ -79,7 +82,10 @@ def test_transcoded_video_fits_640_by_360_and_is_never_upscaled():
 
 
 def test_the_answer_codecs_are_read_from_the_video_section_only():
-    sdp = "v=0\r\nm=audio 9 X 0\r\na=rtpmap:0 PCMU/8000\r\nm=video 9 X 97\r\na=rtpmap:97 H264/90000\r\n"
+    sdp = (
+        "v=0\r\nm=audio 9 X 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        "m=video 9 X 97\r\na=rtpmap:97 H264/90000\r\n"
+    )
     assert answer_codecs(sdp) == {"H264"}
 
 
@@ -101,6 +107,8 @@ def test_a_finding_goes_open_responded_fixed_and_not_back():
 
 
 def test_a_patrol_shows_each_window_n_seconds_then_starts_over():
-    positions = [patrol_position(NOW, NOW + timedelta(seconds=s), 20, 3) for s in (0, 19, 20, 59, 60)]
+    positions = [
+        patrol_position(NOW, NOW + timedelta(seconds=s), 20, 3) for s in (0, 19, 20, 59, 60)
+    ]
     assert positions == [0, 0, 1, 2, 0]
     assert coverage(["W1", "W3", "W9"], ["W1", "W2", "W3", "W4"]) == 0.5

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from core.enums import CameraStatus
 from store.db import make_pool
 from store.repos import video as repo
+from store.repos import video_evidence as evidence_repo
 from video.health import HealthPolicy
 from video.metrics import VideoMetrics
 from video.worker import VideoWorker, WorkerOptions
@@ -32,10 +33,17 @@ def conn(module_db):
 def worker(module_db, settings):
     pool = make_pool(module_db.url, "video-test", max_size=4)
     with pool.connection() as conn:
-        repo.save_camera(conn, "YY-ZW-GONE", center_code="YY-ZW", window_code=None,
-                         name="断线摄像机", url=str(settings.data_dir / "missing.mp4"))
+        repo.save_camera(
+            conn,
+            "YY-ZW-GONE",
+            center_code="YY-ZW",
+            window_code=None,
+            name="断线摄像机",
+            url=str(settings.data_dir / "missing.mp4"),
+        )
     options = WorkerOptions(
-        clip_before=3.0, clip_after=2.0,
+        clip_before=3.0,
+        clip_after=2.0,
         health=HealthPolicy(offline_after=timedelta(seconds=2)),
     )
     w = VideoWorker(settings, pool, VideoMetrics(CollectorRegistry()), options)
@@ -85,7 +93,7 @@ def test_it_writes_presence_samples_and_the_events_the_alert_engine_folds(worker
     again = conn.execute(
         "select kind, source, payload from events where source like 'YY-ZW-W0%%' order by id"
     ).fetchall()
-    assert len(again) == len(kinds), again[len(kinds):]
+    assert len(again) == len(kinds), again[len(kinds) :]
 
 
 def test_a_camera_that_never_answers_is_reported_offline_and_its_seat_unknown(worker, conn):
@@ -104,7 +112,9 @@ def test_a_camera_that_never_answers_is_reported_offline_and_its_seat_unknown(wo
 
 
 def test_an_alert_about_a_window_gets_a_snapshot_and_a_clip(worker, conn, settings):
-    wait_for(lambda: analysed(worker, "YY-ZW-W02-CAM", 6) and len(worker.cameras["YY-ZW-W02-CAM"].ring))
+    wait_for(
+        lambda: analysed(worker, "YY-ZW-W02-CAM", 6) and len(worker.cameras["YY-ZW-W02-CAM"].ring)
+    )
     alert = conn.execute(
         "insert into alerts (rule, subject, dedup_key, level, region_code, center_code,"
         " department_code, window_code, summary, since) values ('window_empty', 'YY-ZW-W02',"
@@ -114,7 +124,7 @@ def test_an_alert_about_a_window_gets_a_snapshot_and_a_clip(worker, conn, settin
     worker.serve_evidence(datetime.now(UTC))
     time.sleep(3)
     worker.serve_evidence(datetime.now(UTC))
-    found = repo.evidence_list(conn, alert_id=alert["id"])
+    found = evidence_repo.evidence_list(conn, alert_id=alert["id"])
     assert sorted(e.kind for e in found) == ["clip", "snapshot"]
     for e in found:
         path = settings.evidence_dir / e.path
