@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 
 from holidays import HolidayBase, country_holidays
 
-from core.regions import region_prefix
 from core.reference import Schedule
+from core.regions import region_prefix
 
 FIRST_OFFICIAL_YEAR = 2004
 MAKEUP_WORKDAY_NAME = "调休上班"

@@ -2,10 +2,12 @@
 merges submissions into batches (by size or after a short wait), writes each batch in one
 transaction and resolves each submission's future only after the commit.
 
-One batch = one transaction: the write lock, then binary COPY of the ids into `event_ids` and of
-the rows into `events` (fast path); if any id was seen before, the COPY fails on the primary key
-and the batch goes again through the slow path under a savepoint (look the ids up, keep the first
-occurrence of each new one). Refused inputs go to `dead_letters` in the same transaction.
+Producers validate and encode (`prepare`: binary COPY bodies built off this thread). One batch =
+one transaction: the write lock, then COPY of the ids into `event_ids` and of the rows into
+`events` (fast path); if any id was seen before, that COPY fails on the primary
+key, the transaction is undone and the slow path stages the rows and inserts only the first
+occurrence of each new id.
+Refused inputs go to `dead_letters` in the same transaction.
 
 Backpressure: `submit` raises QueueFull when more than `max_queue` events wait. A lost
 connection (a PostgreSQL restart) is retried with back-off, forever, until `stop(abort=True)`; the
@@ -314,11 +316,19 @@ class Writer:
 
 
 def write_batch(conn: psycopg.Connection[Any], subs: Sequence[Submission]) -> list[Outcome]:
-    """One transaction: lock, COPY the new events, keep dead letters, notify; returns the
-    outcome of each submission."""
+    """One transaction: lock (and notify), COPY the new events, keep dead letters; returns the
+    outcome of each submission. A batch holding an event stored before is written again
+    through the slow path (a second transaction, rare: resends and replays)."""
+    try:
+        return _write(conn, subs, fast=True)
+    except psycopg.errors.UniqueViolation:
+        return _write(conn, subs, fast=False)
+
+
+def _write(conn: psycopg.Connection[Any], subs: Sequence[Submission], fast: bool) -> list[Outcome]:
     with conn.transaction():
         event_repo.lock_writes(conn)
-        new = _copy_events(conn, subs)
+        new = _copy_events(conn, subs, fast)
         add_dead_letters(
             conn,
             [
@@ -329,7 +339,6 @@ def write_batch(conn: psycopg.Connection[Any], subs: Sequence[Submission]) -> li
                 for r in s.rejects
             ],
         )
-        event_repo.notify(conn)
     return [_outcome(s, new) for s in subs]
 
 
@@ -354,21 +363,17 @@ def _dl_source(source: str, r: Rejected) -> str:
     return source if r.index is None else f"{source}#{r.index}"
 
 
-def _copy_events(conn: psycopg.Connection[Any], subs: Sequence[Submission]) -> set[int] | None:
-    """COPY the batch's events: the fast path under a savepoint, the slow path if an id was
-    seen before. Returns None when all were new, else the ids (as ints) that were."""
+def _copy_events(
+    conn: psycopg.Connection[Any], subs: Sequence[Submission], fast: bool
+) -> set[int] | None:
+    """COPY the batch's events. Fast: straight into event_ids and events (raises
+    UniqueViolation if an id was seen before); returns None (all new). Slow: staged, only the
+    first occurrence of each new id stored; returns those ids (as ints)."""
     bodies = [s.events for s in subs if len(s.events)]
     if not bodies:
         return None
-    try:
-        with conn.transaction():  # a savepoint: a repeat only undoes this part
-            event_repo.copy_new_events(
-                conn,
-                event_repo.copy_data(b.ids_body for b in bodies),
-                event_repo.copy_data(b.events_body for b in bodies),
-            )
+    events = event_repo.copy_data(b.events_body for b in bodies)
+    if fast:
+        event_repo.copy_new_events(conn, event_repo.copy_data(b.ids_body for b in bodies), events)
         return None
-    except psycopg.errors.UniqueViolation:
-        pass
-    stored = event_repo.copy_new_only(conn, event_repo.copy_data(b.events_body for b in bodies))
-    return {u.int for u in stored}
+    return {u.int for u in event_repo.copy_new_only(conn, events)}

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import av
 from aiohttp import web
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.exceptions import InvalidStateError
@@ -117,8 +118,9 @@ class Signalling:
         return web.Response(text=PLAYER.read_text(encoding="utf-8"), content_type="text/html")
 
     def source(self, code: str) -> LiveSource:
-        if code not in self.sources:
-            worker = self.worker.cameras[code]
+        worker = self.worker.cameras[code]
+        known = self.sources.get(code)
+        if known is None or (known.camera != worker.cam.live() and known.viewers == 0):
             render = None
             if worker.cam.kind == SourceKind.SIM and worker.sim is not None:
                 sim, window = worker.sim, sim_window(worker.cam.url)
@@ -141,7 +143,11 @@ class Signalling:
         if code not in self.worker.cameras:
             return _error(404, f"没有摄像机 {code}")
         source = self.source(code)
-        track = await source.subscribe()
+        try:
+            track = await source.subscribe()
+        except (av.FFmpegError, OSError, LookupError) as exc:
+            self.worker.metrics.offers.labels("failed").inc()
+            return _error(503, f"摄像机无法连接: {exc}")
         try:
             answer = await self._answer(offer, track, source.mode or LiveMode.TRANSCODE)
         except (ValueError, InvalidStateError, OSError) as exc:

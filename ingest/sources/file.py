@@ -10,6 +10,7 @@ import csv
 import gc
 import io
 import multiprocessing
+import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -136,8 +137,9 @@ def import_file(
     batches = csv_batches(path, progress) if fmt == "csv" else jsonl_batches(path, progress)
     summary = Summary()
     pending: deque[tuple[Future[Outcome], list[Rejected]]] = deque()
-    enabled = gc.isenabled()
+    enabled, interval = gc.isenabled(), sys.getswitchinterval()
     gc.disable()  # millions of short-lived acyclic objects: collect young ones per batch
+    sys.setswitchinterval(0.0005)  # the writer thread gets the GIL back soon after its I/O
     try:
         for prepared, rejects, lines in _prepared(batches, validator, workers):
             summary.lines += lines
@@ -147,6 +149,7 @@ def import_file(
         for future, rejects in pending:
             summary.add(future.result(), rejects)
     finally:
+        sys.setswitchinterval(interval)
         if enabled:
             gc.enable()
     return summary

@@ -17,7 +17,8 @@ from psycopg import Connection
 from psycopg.rows import class_row, scalar_row
 from psycopg.types.json import Jsonb
 
-from core.calendar import DayInfo, DaySource, Override, WorkingCalendar, region_prefix, seed_days
+from core.calendar import DayInfo, DaySource, Override, WorkingCalendar, seed_days
+from core.regions import region_prefix
 
 
 class CalendarNotLoaded(LookupError):

@@ -118,7 +118,10 @@ def copy_data(bodies: Iterable[bytes]) -> bytes:
 
 
 def lock_writes(conn: Connection[Any]) -> None:
-    conn.execute("select pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+    """Take the write lock and queue the NOTIFY that the commit will deliver (one round trip)."""
+    conn.execute(
+        "select pg_advisory_xact_lock(%s), pg_notify(%s, '')", (WRITE_LOCK, NOTIFY_CHANNEL)
+    )
 
 
 def copy_new_events(conn: Connection[Any], id_data: bytes, event_data: bytes) -> None:
@@ -158,11 +161,6 @@ def copy_new_only(conn: Connection[Any], event_data: bytes) -> set[UUID]:
         new = set(cur.execute(_INSERT_NEW).fetchall())  # type: ignore[arg-type]
         cur.execute("truncate events_stage")
     return new
-
-
-def notify(conn: Connection[Any]) -> None:
-    """Wake projectors and engines listening on NOTIFY_CHANNEL (delivered at commit)."""
-    conn.execute("select pg_notify(%s, '')", (NOTIFY_CHANNEL,))
 
 
 # ---------------------------------------------------------------- reads

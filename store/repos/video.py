@@ -13,7 +13,7 @@ from psycopg import Connection
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
-from store.repos.events import lock_writes, notify
+from store.repos.events import lock_writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +200,8 @@ def presence_between(
 
 def insert_events(conn: Connection[Any], events: Sequence[dict[str, Any]]) -> int:
     """Write events (envelope dicts, already validated) the way every writer of `events` must:
-    under the write lock, de-duplicated by event_id, then NOTIFY. Returns how many were new."""
+    under the write lock (which also queues the NOTIFY for listeners), de-duplicated by
+    event_id. Returns how many were new."""
     if not events:
         return 0
     with conn.transaction():
@@ -233,6 +234,4 @@ def insert_events(conn: Connection[Any], events: Sequence[dict[str, Any]]) -> in
                     orjson.dumps(e["payload"]).decode(),
                 ),
             )
-        if fresh:
-            notify(conn)
     return fresh

@@ -21,8 +21,8 @@ from core.calendar import (
     official_calendar,
     seed_days,
 )
-from core.regions import region_prefix
 from core.reference import Schedule, Session
+from core.regions import region_prefix
 
 CAL = official_calendar()
 SHANGHAI = ZoneInfo("Asia/Shanghai")

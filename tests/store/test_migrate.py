@@ -37,7 +37,8 @@ def test_two_migrators_at_once_apply_each_migration_once(pg_server):
 def test_region_prefix_gives_the_subtree_of_a_province_city_and_county(conn):
     got = conn.execute(
         "select region_prefix('610000') p, region_prefix('610800') c, region_prefix('610802') k,"
-        " region_prefix('610802001') t, region_prefix('610800000') c9, region_prefix('610802001000') v"
+        " region_prefix('610802001') t, region_prefix('610800000') c9,"
+        " region_prefix('610802001000') v"
     ).fetchone()
     assert got == {
         "p": "61",
