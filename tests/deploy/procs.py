@@ -5,8 +5,10 @@ rewritten for this machine — the test database for `timescaledb`, a local nats
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -69,6 +71,7 @@ class ServiceProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=self.log_path.parent,
+                start_new_session=True,  # its own process group: its children stop with it
             )
         return self
 
@@ -85,15 +88,22 @@ class ServiceProcess:
             time.sleep(0.2)
         raise TimeoutError(f"{self.name} not healthy at {self.health_url}:\n{self.tail()}")
 
+    def _signal_group(self, sig: int) -> None:
+        """`sig` to the process and its children (`hallwatch console` runs Streamlit as a
+        child and does not pass SIGTERM on)."""
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+            self._signal_group(signal.SIGKILL)
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
             return
-        self.proc.terminate()
+        self._signal_group(signal.SIGTERM)  # also the children of a parent that already ended
         try:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
