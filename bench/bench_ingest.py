@@ -145,19 +145,37 @@ def _serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the ingest service did not start")
 
 
+def measure(url: str, dataset: Any, work: Path, rows: list[Any], reps: int) -> dict[str, float]:
+    """Seconds of each way, best of `reps` rounds (the rounds interleave the ways, so a burst of
+    load from other processes on a shared machine does not hit one way only)."""
+    path = work / "events.jsonl"
+    write_events(dataset.events, path)
+    n = len(dataset.events)
+    best: dict[str, float] = {}
+    for _ in range(reps):
+        file_s, project_s = file_import(url, path, n)
+        timings = {
+            "copy": raw_copy(url, rows),
+            "file": file_s,
+            "project": project_s,
+            "http": http(url, dataset.events, work / "var"),
+        }
+        for key, seconds in timings.items():
+            best[key] = min(best.get(key, seconds), seconds)
+    return best
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--windows", type=int, default=40)
+    parser.add_argument("--reps", type=int, default=3, help="rounds; the best of each is kept")
     args = parser.parse_args(argv)
     dataset = generate(SimConfig(days=args.days, hall=HallConfig(windows=args.windows)))
-    events = dataset.events
-    n = len(events)
-    rows = [event_row(parse_event(orjson.dumps(e))) for e in events]
+    n = len(dataset.events)
+    rows = [event_row(parse_event(orjson.dumps(e))) for e in dataset.events]
     with tempfile.TemporaryDirectory(prefix="hw-bench-ingest-") as tmp:
         work = Path(tmp)
-        path = work / "events.jsonl"
-        write_events(events, path)
         server = EmbeddedPostgres(work / "pg" / "data").start()
         try:
             ensure_database(server.uri("postgres"), "bench")
@@ -166,22 +184,26 @@ def main(argv: list[str]) -> None:
             with psycopg.connect(url, autocommit=True) as c:
                 for hall in dataset.halls:
                     reference.save_hall(c, hall)
-            copy_s = raw_copy(url, rows)
-            file_s, project_s = file_import(url, path, n)
-            http_s = http(url, events, work / "var")
+            best = measure(url, dataset, work, rows, args.reps)
         finally:
             server.stop()
-    raw = n / copy_s
-    note = f"{n} sim events ({args.days} days, {args.windows} windows)"
+    raw = n / best["copy"]
+    note = f"{n} sim events ({args.days} days, {args.windows} windows), best of {args.reps}"
     record(
         "ingest",
         {
             "raw_copy_events_per_s": Metric(raw, "events/s", note=note),
-            "file_import_events_per_s": Metric(n / file_s, "events/s", raw, 50_000, note=note),
-            "file_import_ratio_to_raw_copy": Metric(file_s and copy_s / file_s, "ratio", None, 0.5),
-            "http_batches_events_per_s": Metric(n / http_s, "events/s", raw, 20_000, note=note),
+            "file_import_events_per_s": Metric(
+                n / best["file"], "events/s", raw, 50_000, note=note
+            ),
+            "file_import_ratio_to_raw_copy": Metric(
+                best["copy"] / best["file"], "ratio", None, 0.5
+            ),
+            "http_batches_events_per_s": Metric(
+                n / best["http"], "events/s", raw, 20_000, note=note
+            ),
             "projection_events_per_s": Metric(
-                n / project_s, "events/s", note="cases, complaints, clocks, window state"
+                n / best["project"], "events/s", note="cases, complaints, clocks, window state"
             ),
         },
     )

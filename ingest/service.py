@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -181,6 +182,7 @@ def serve(settings: Settings) -> None:
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again: make that
     # a normal exit, so the cleanup below runs and the exit code is 0.
     signal.signal(signal.SIGTERM, _exit_normally)
+    sys.setswitchinterval(0.001)  # the writer thread gets the GIL back soon after its I/O
     try:
         _uvicorn(service.app(), settings).run()
     except KeyboardInterrupt:

@@ -24,3 +24,14 @@ def database(s: Settings) -> Database:
 
 
 DataDir = typer.Option(None, "--data-dir", help="where data lives (default ./var)")
+
+
+def wait_for_signal() -> None:
+    """Block until SIGTERM or Ctrl-C (a container stop or an operator), then return."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()

@@ -37,3 +37,23 @@ def serve_alerts(
     db = database(s)
     migrate(db.url)
     serve(s, db)
+
+
+@app.command("video")
+def serve_video(
+    port: int | None = typer.Option(None, "--port", help="HTTP/WebRTC port (default 8603)"),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """视频服务: capture, seat presence, camera health, evidence, WebRTC live view; /metrics."""
+    from hallwatch.cli.common import database, wait_for_signal
+    from store.migrate import migrate
+    from video.service import start_video_service
+
+    s = settings(data_dir, video_port=port)
+    db = database(s)
+    migrate(db.url)
+    service = start_video_service(s, db)
+    try:
+        wait_for_signal()
+    finally:
+        service.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -74,7 +75,14 @@ def console_command(
     s = settings(data_dir, console_port=port)
     db = database(s)
     proc = console_proc.start(s, db.url)
+    signal.signal(signal.SIGTERM, _interrupt)  # a container stop ends the child too
     try:
         proc.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -7,6 +7,7 @@ import time
 import orjson
 from fastapi.testclient import TestClient
 
+from ingest.api import NDJSON
 from ingest.service import IngestService
 from store.repos import events as event_repo
 from store.repos import ingest as ingest_repo
@@ -85,6 +86,10 @@ def test_an_ndjson_stream_is_written_in_batches(conn, service, api_key, monkeypa
     assert (r.json()["accepted"], r.json()["rejected"]) == (30, 1)
     assert r.json()["problems"][0]["index"] == 32  # its line number
     assert event_repo.count(conn) == 30
+    again = _post(
+        service.client, api_key, lines[: lines.index(b"\n\n")], **{"Content-Type": NDJSON}
+    )
+    assert again.json() == {"accepted": 0, "duplicates": 30, "rejected": 0}
 
 
 def test_a_full_queue_or_a_slow_commit_answers_503_with_retry_after(db, small, api_key):
