@@ -130,7 +130,7 @@ def _serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "HALLWATCH_DATABASE_URL": url,
         "HALLWATCH_DATA_DIR": str(data_dir),
         "HALLWATCH_INGEST_PORT": str(port),
-        "HALLWATCH_LOG_LEVEL": "WARNING",
+        "HALLWATCH_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     }
     cmd = [sys.executable, "-c", "from hallwatch.cli import main; main()", "serve", "ingest"]
     proc = subprocess.Popen(cmd, env=env)

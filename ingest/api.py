@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -110,7 +111,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
     async def post_events(request: Request, key: ApiKey = Depends(sender)) -> Response:
         if request.headers.get("content-type", "").startswith(NDJSON):
             return await _stream(ctx, request, key)
+        started = time.perf_counter()
         body = await _body(request)
+        read = time.perf_counter()
         validator = Validator(ctx.reference, scope_of(key))
         checked = await to_thread.run_sync(_parse_body, validator, body)
         if checked is None:
@@ -118,7 +121,13 @@ def create_app(ctx: ApiContext) -> FastAPI:
             await _commit(ctx, Submission(rejects=[letter], source=_source(key)))
             raise Refusal(413, _summary(Outcome(rejected=1), [letter]))
         events, rejects = checked
+        parsed = time.perf_counter()
         outcome = await _commit(ctx, Submission(events, rejects, _source(key)))
+        log.debug(
+            "%d events from %s: read %.0f ms, checked %.0f ms, committed %.0f ms",
+            len(events) + len(rejects), key.prefix, (read - started) * 1e3,
+            (parsed - read) * 1e3, (time.perf_counter() - parsed) * 1e3,
+        )  # fmt: skip
         return _answer(outcome, rejects)
 
     @app.post("/v1/events:ndjson", openapi_extra=openapi.ndjson_body(), response_model=None)

@@ -140,7 +140,7 @@ class Timing:
 
 
 _MEMO: dict[tuple[object, ...], Timing] = {}
-_MEMO_MAX = 200_000
+_MEMO_MAX = 20_000  # a few MB; cleared when full
 
 
 def timing(clock: Clock, legal: Clock | None, ctx: Context, stopped: bool = False) -> Timing:

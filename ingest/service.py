@@ -173,6 +173,7 @@ def _uvicorn(app: FastAPI, settings: Settings) -> uvicorn.Server:
 
 def serve(settings: Settings) -> None:
     """`hallwatch serve ingest`: migrate, start the workers, serve HTTP until a signal."""
+    logging.getLogger().setLevel(settings.log_level)
     db = Database.open(settings)
     migrate(db.url)
     nats = settings.nats_url.get_secret_value() if settings.nats_url else None

@@ -38,8 +38,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Not per session: playwright's sync API keeps an asyncio
+    loop running in the main thread while it lives, and tests of asyncio code need it gone."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -29,6 +29,12 @@ def file_command(
     workers: int = typer.Option(
         -1, "--workers", help="validating processes (0: in this one; default: one per spare core)"
     ),
+    reference: Path | None = typer.Option(
+        None,
+        "--reference",
+        exists=True,
+        help="load this hall reference JSON first (`hallwatch sim --reference`)",
+    ),
     data_dir: Path | None = DataDir,
 ) -> None:
     """导入事件文件: validate, store each event once, keep refused lines as dead letters."""
@@ -38,6 +44,8 @@ def file_command(
 
     db = database(settings(data_dir))
     migrate(db.url)
+    if reference is not None:
+        _load_reference(db, reference)
     service = IngestService(db.url)
     service.writer.max_queue = 30_000
     service.writer.start()
@@ -71,6 +79,21 @@ def file_command(
             f"办件投影 projections: {done.cases} cases, {done.complaints} complaints,"
             f" {done.clocks} clocks updated ({done.recomputed} rebuilt from their events)"
         )
+
+
+def _load_reference(db, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Upsert the hall(s) of a reference file (one Hall object or a list of them)."""
+    import orjson
+
+    from core.reference import Hall
+    from store.repos.reference import save_hall
+
+    doc = orjson.loads(path.read_bytes())
+    halls = [Hall.model_validate(h) for h in (doc if isinstance(doc, list) else [doc])]
+    with db.connect(autocommit=True) as conn:
+        for hall in halls:
+            save_hall(conn, hall)
+    console.print(f"参考数据 reference: {', '.join(h.center.name for h in halls)}")
 
 
 def default_workers(path: Path) -> int:
