@@ -9,6 +9,7 @@ database down — is delivered again; the events table's de-duplication makes th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 import nats
 import orjson
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -33,6 +35,7 @@ STREAM = "HALLWATCH"
 SUBJECTS = "hallwatch.>"
 DURABLE = "ingest"
 MSG_ID = "Nats-Msg-Id"
+STATUS, HEARTBEAT = "Status", "100"  # status messages of a pull request (nats.js.api.Header)
 DUPLICATE_WINDOW_S = 2 * 3600.0
 _FAILURES = (NatsError, APIError, OSError, TimeoutError)
 
@@ -81,6 +84,41 @@ async def publish(js: JetStreamContext, events: Sequence[Mapping[str, Any]]) -> 
     return sum(not a.duplicate for a in acks)
 
 
+async def ensure_consumer(js: JetStreamContext, config: ConsumerConfig) -> None:
+    try:
+        await js.consumer_info(STREAM, DURABLE)
+    except NotFoundError:
+        await js.add_consumer(STREAM, config)
+
+
+async def pull(nc: Client, batch: int, expires_s: float) -> list[Msg]:
+    """One pull request on the durable consumer: up to `batch` messages, or fewer when the
+    request expires. (nats-py's `fetch` awaits each message with its own timeout, which costs
+    more than the rest of ingest per message; a subscription callback does not.)"""
+    inbox = nc.new_inbox()
+    got: list[Msg] = []
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def on_msg(msg: Msg) -> None:
+        status = msg.headers.get(STATUS) if msg.headers else None
+        if status is None:
+            got.append(msg)
+        if (status not in (None, HEARTBEAT) or len(got) >= batch) and not done.done():
+            done.set_result(None)  # a full batch, or 404/408: this request is over
+
+    sub = await nc.subscribe(inbox, cb=on_msg)
+    try:
+        request = {"batch": batch, "expires": int(expires_s * 1e9)}
+        await nc.publish(
+            f"$JS.API.CONSUMER.MSG.NEXT.{STREAM}.{DURABLE}", orjson.dumps(request), inbox
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, expires_s + 2.0)
+    finally:
+        await sub.unsubscribe()
+    return got
+
+
 def check_message(validator: Validator, msg: Msg) -> Accepted | Rejected:
     checked = validator.check(msg.data)
     msg_id = (msg.headers or {}).get(MSG_ID)
@@ -97,11 +135,13 @@ class NatsConsumer:
         writer: Writer,
         validator: Validator,
         *,
-        batch: int = 2_000,
+        batch: int = 5_000,
         fetch_timeout_s: float = 1.0,
         ack_wait_s: float = 60.0,
+        inflight: int = 2,
     ) -> None:
         self.url, self.writer, self.validator = url, writer, validator
+        self.inflight = inflight
         self.batch, self.fetch_timeout_s, self.ack_wait_s = batch, fetch_timeout_s, ack_wait_s
         self.stored = 0  # messages acknowledged after their commit
         self.encoder = RowEncoder()
@@ -120,21 +160,28 @@ class NatsConsumer:
         try:
             js = nc.jetstream()
             await ensure_stream(js)
-            psub = await js.pull_subscribe(
-                SUBJECTS,
-                durable=DURABLE,
-                stream=STREAM,
-                config=consumer_config(self.batch, self.ack_wait_s),
-            )
+            await ensure_consumer(js, consumer_config(self.batch, self.ack_wait_s))
             log.info("NATS consumer %s on stream %s at %s", DURABLE, STREAM, self.url)
-            while not stopping.is_set():
-                try:
-                    msgs = await psub.fetch(self.batch, timeout=self.fetch_timeout_s)
-                except TimeoutError:
-                    continue
-                await self._store(msgs, stopping)
+            await self._consume(nc, stopping)
         finally:
             await nc.close()
+
+    async def _consume(self, nc: Client, stopping: threading.Event) -> None:
+        """Pull the next batch while the previous ones are being committed (up to `inflight`
+        batches at once); every batch is acknowledged after its own commit."""
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while not stopping.is_set():
+                msgs = await pull(nc, self.batch, self.fetch_timeout_s)
+                if msgs:
+                    inflight.add(asyncio.create_task(self._store(msgs, stopping)))
+                while len(inflight) >= self.inflight or (inflight and not msgs):
+                    done, inflight = await asyncio.wait(inflight, return_when="FIRST_COMPLETED")
+                    for task in done:
+                        task.result()  # re-raise a failure: the session ends, NATS redelivers
+        finally:
+            for task in inflight:
+                task.cancel()
 
     async def _store(self, msgs: list[Msg], stopping: threading.Event) -> None:
         checked = [check_message(self.validator, m) for m in msgs]
@@ -151,6 +198,8 @@ class NatsConsumer:
             except TimeoutError:
                 if stopping.is_set() and not self.writer.alive:
                     raise WriterStopped("stopped before the commit") from None
-                await asyncio.gather(*(m.in_progress() for m in msgs))
-        await asyncio.gather(*(m.ack() for m in msgs))
+                for m in msgs:
+                    await m.in_progress()
+        for m in msgs:  # each ack only queues a publish: no task per message
+            await m.ack()
         self.stored += len(msgs)
