@@ -12,7 +12,7 @@ from psycopg import Connection
 
 from accountability.notices.types import NoticeType
 from accountability.service import AccountabilityError, Actor, CaseDraft, NotFound, open_case
-from core.enums import ALERT_LEVEL_LABELS, AlertLevel
+from core.enums import ALERT_LEVEL_LABELS, EVENT_KIND_LABELS, AlertLevel
 from store.repos.accountability import cases as repo
 from store.repos.alerts import records as alert_repo
 
@@ -27,22 +27,6 @@ RULE_PHRASES = {
     "fee.free_matter": "免费事项违规收费",
     "window.empty": "窗口空岗",
     "supervision.reply_deadline": "逾期未回复督办",
-}
-EVENT_LABELS = {
-    "case.applied": "提交申请",
-    "case.accepted": "窗口受理",
-    "case.refused": "不予受理",
-    "case.supplement_requested": "要求补正材料",
-    "case.supplement_received": "补正材料收讫",
-    "case.step_started": "环节开始",
-    "case.step_completed": "环节完成",
-    "case.special_procedure_started": "特别程序开始",
-    "case.special_procedure_ended": "特别程序结束",
-    "case.extended": "延期",
-    "case.completed": "办结",
-    "case.delivered": "送达",
-    "fee.charged": "收费",
-    "rating.submitted": "评价",
 }
 
 
@@ -159,7 +143,7 @@ def _attach(
             occurred_at=alert.since,
         )
     for event in repo.case_events(conn, alert.case_no) if alert.case_no else []:
-        label = EVENT_LABELS.get(event["kind"], event["kind"])
+        label = EVENT_KIND_LABELS.get(event["kind"], event["kind"])
         repo.add_evidence(
             conn,
             case.id,

@@ -161,3 +161,31 @@ class RegionLevel(StrEnum):
     CITY = "city"  # 市
     COUNTY = "county"  # 县
     TOWNSHIP = "township"  # 乡
+
+
+EVENT_KIND_LABELS: dict[str, str] = {
+    EventKind.CASE_APPLIED: "提交申请",
+    EventKind.CASE_ACCEPTED: "窗口受理",
+    EventKind.CASE_REFUSED: "不予受理",
+    EventKind.CASE_SUPPLEMENT_REQUESTED: "补正告知",
+    EventKind.CASE_SUPPLEMENT_RECEIVED: "补正材料收讫",
+    EventKind.CASE_STEP_STARTED: "环节开始",
+    EventKind.CASE_STEP_COMPLETED: "环节完成",
+    EventKind.CASE_SPECIAL_PROCEDURE_STARTED: "特别程序开始",
+    EventKind.CASE_SPECIAL_PROCEDURE_ENDED: "特别程序结束",
+    EventKind.CASE_EXTENDED: "延期",
+    EventKind.CASE_COMPLETED: "办结",
+    EventKind.CASE_DELIVERED: "送达",
+    EventKind.FEE_CHARGED: "收费",
+    EventKind.RATING_SUBMITTED: "评价",
+    EventKind.COMPLAINT_FILED: "投诉登记",
+    EventKind.COMPLAINT_ACCEPTED: "投诉受理",
+    EventKind.COMPLAINT_RESOLVED: "投诉办结",
+    EventKind.QUEUE_TICKET_ISSUED: "取号",
+    EventKind.QUEUE_TICKET_CALLED: "叫号",
+    EventKind.QUEUE_TICKET_SERVED: "办理完毕",
+    EventKind.ATTENDANCE_CLOCK_IN: "签到",
+    EventKind.ATTENDANCE_CLOCK_OUT: "签退",
+    EventKind.PRESENCE_SAMPLE: "在岗检测",
+    EventKind.CAMERA_HEALTH: "摄像机状态",
+}

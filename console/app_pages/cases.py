@@ -14,7 +14,13 @@ import streamlit as st
 from console.services import pool, require_user, scope
 from core.calendar import WorkingCalendar, official_calendar
 from core.clocks import time_left
-from core.enums import ALERT_LEVEL_LABELS, CASE_STATUS_LABELS, CASE_TYPE_LABELS, CaseStatus
+from core.enums import (
+    ALERT_LEVEL_LABELS,
+    CASE_STATUS_LABELS,
+    CASE_TYPE_LABELS,
+    EVENT_KIND_LABELS,
+    CaseStatus,
+)
 from core.reference import Schedule
 from ingest.clockwork import clock_of
 from store.repos import calendar as calendar_repo
@@ -23,22 +29,6 @@ from store.repos import clocks as clock_repo
 from store.repos import events as event_repo
 
 TZ = ZoneInfo("Asia/Shanghai")
-EVENT_LABELS = {
-    "case.applied": "申请",
-    "case.accepted": "受理",
-    "case.refused": "不予受理",
-    "case.supplement_requested": "补正告知",
-    "case.supplement_received": "补正材料收到",
-    "case.step_started": "环节开始",
-    "case.step_completed": "环节完成",
-    "case.special_procedure_started": "特别程序开始",
-    "case.special_procedure_ended": "特别程序结束",
-    "case.extended": "延期",
-    "case.completed": "办结",
-    "case.delivered": "送达",
-    "fee.charged": "收费",
-    "rating.submitted": "评价",
-}
 CLOCK_LABELS = {
     "promised": "承诺时限",
     "legal": "法定时限",
@@ -91,7 +81,10 @@ def search_form(sc, departments) -> cases.CaseSearch:  # type: ignore[no-untyped
             disabled=sc.department_code is not None,
         )
         statuses = c5.multiselect(
-            "状态", list(CaseStatus), format_func=lambda s: CASE_STATUS_LABELS[s]
+            "状态",
+            list(CaseStatus),
+            format_func=lambda s: CASE_STATUS_LABELS[s],
+            placeholder="全部状态",
         )
         overdue = c6.checkbox("仅看超期")
         st.form_submit_button("查询", type="primary")
@@ -209,7 +202,7 @@ def timeline_table(timeline: list[event_repo.EventRow]) -> None:
             [
                 {
                     "时间": local(e.occurred_at),
-                    "事件": EVENT_LABELS.get(e.kind, e.kind),
+                    "事件": EVENT_KIND_LABELS.get(e.kind, e.kind),
                     "窗口": e.window_code or "",
                     "经办人": e.staff_id or "",
                     "详情": detail(e.kind, e.payload),

@@ -162,7 +162,10 @@ with finding_tab:
     with st.form("finding", clear_on_submit=True):
         cam = st.selectbox("窗口", cams, format_func=label)
         items = st.multiselect(
-            "问题项（GB/T 36112）", list(CheckItem), format_func=lambda c: CHECK_LABELS[c]
+            "问题项（GB/T 36112）",
+            list(CheckItem),
+            format_func=lambda c: CHECK_LABELS[c],
+            placeholder="选择问题项",
         )
         severity = st.radio(
             "严重程度", list(Severity), horizontal=True, format_func=lambda s: SEVERITY_LABELS[s]

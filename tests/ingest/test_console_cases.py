@@ -53,7 +53,7 @@ def test_a_supervisor_finds_cases_and_sees_a_case_with_its_clocks_and_timeline(c
     clocks = frames[1]
     assert set(clocks["时限"]) == {"承诺时限", "法定时限", "补正告知(5个工作日)"}
     assert "暂停(不计时)" in set(clocks["状态"])
-    assert list(frames[2]["事件"]) == ["申请", "受理", "特别程序开始"]
+    assert list(frames[2]["事件"]) == ["提交申请", "窗口受理", "特别程序开始"]
 
 
 def test_a_liaison_of_another_department_sees_none_of_them(console_db):
