@@ -137,7 +137,45 @@ def add_finding(
             " values (%s, %s, %s, 'opened', %s)",
             (finding_id, found_at, inspector, note),
         )
+        _start_fix_clock(conn, finding_id, found_at, fix_due_at)
     return finding_id
+
+
+# The fix deadline of a finding is a row of the shared `clocks` table (ingest's migration 0021),
+# so the alert engine fires it like any other clock: 巡查问题整改时限, red when not fixed in time.
+CLOCK_SUBJECT, CLOCK_KIND = "finding", "patrol_finding"
+
+
+def _start_fix_clock(
+    conn: Connection[Any], finding_id: int, found_at: datetime, fix_due_at: datetime
+) -> None:
+    minutes = round((fix_due_at - found_at).total_seconds() / 60)
+    conn.execute(
+        "insert into clocks (subject_kind, subject_id, clock_kind, region_code, center_code,"
+        " department_code, start_at, budget, unit, policy, due_at, level_due, provisional,"
+        " calendar_version, state, next_fire_at)"
+        " select %(sk)s, %(id)s, %(ck)s, f.region_code, f.center_code, f.department_code,"
+        " f.found_at, %(minutes)s, 'minutes', 'deadline', %(due)s,"
+        " jsonb_build_object('red', %(due)s::timestamptz), false, '', 'running', %(due)s"
+        " from findings f where f.id = %(fid)s",
+        {
+            "sk": CLOCK_SUBJECT,
+            "id": str(finding_id),
+            "ck": CLOCK_KIND,
+            "minutes": minutes,
+            "due": fix_due_at,
+            "fid": finding_id,
+        },
+    )
+
+
+def _stop_fix_clock(conn: Connection[Any], finding_id: int, at: datetime) -> None:
+    conn.execute(
+        "update clocks set state = 'stopped', stopped_at = %s, next_fire_at = null,"
+        " updated_at = now() where subject_kind = %s and subject_id = %s and clock_kind = %s"
+        " and state <> 'stopped'",
+        (at, CLOCK_SUBJECT, str(finding_id), CLOCK_KIND),
+    )
 
 
 def finding(conn: Connection[Any], finding_id: int) -> FindingRow | None:
@@ -197,6 +235,8 @@ def record_transition(
             " values (%s, %s, %s, %s, %s)",
             (finding_id, at, actor, action, note),
         )
+        if to_status == "fixed":
+            _stop_fix_clock(conn, finding_id, at)
     return True
 
 
