@@ -35,6 +35,7 @@ CLOCK_RULES: dict[str, Rule] = {
     "rating_rectification": Rule.RATING_RECTIFICATION,
     "supervision_reply": Rule.SUPERVISION_REPLY,
     "patrol_finding": Rule.PATROL_FINDING,
+    "patrol_response": Rule.PATROL_FINDING,
 }
 Apply = Callable[[Connection[Any], Evaluation, datetime, int | None], None]
 

@@ -137,19 +137,21 @@ def add_finding(
             " values (%s, %s, %s, 'opened', %s)",
             (finding_id, found_at, inspector, note),
         )
-        _start_fix_clock(conn, finding_id, found_at, fix_due_at)
+        _start_clock(conn, finding_id, RESPOND_CLOCK, found_at, respond_due_at)
+        _start_clock(conn, finding_id, FIX_CLOCK, found_at, fix_due_at)
     return finding_id
 
 
-# The fix deadline of a finding is a row of the shared `clocks` table (ingest's migration 0021),
-# so the alert engine fires it like any other clock: 巡查问题整改时限, red when not fixed in time.
-CLOCK_SUBJECT, CLOCK_KIND = "finding", "patrol_finding"
+# A finding's two deadlines (respond in 1 hour, fix in 24 hours) are rows of the shared `clocks`
+# table (ingest's migration 0021), so the alert engine fires them like any other clock: one
+# 巡查问题整改时限 alert per finding, red when either is missed.
+CLOCK_SUBJECT, FIX_CLOCK, RESPOND_CLOCK = "finding", "patrol_finding", "patrol_response"
 
 
-def _start_fix_clock(
-    conn: Connection[Any], finding_id: int, found_at: datetime, fix_due_at: datetime
+def _start_clock(
+    conn: Connection[Any], finding_id: int, kind: str, found_at: datetime, due: datetime
 ) -> None:
-    minutes = round((fix_due_at - found_at).total_seconds() / 60)
+    minutes = round((due - found_at).total_seconds() / 60)
     conn.execute(
         "insert into clocks (subject_kind, subject_id, clock_kind, region_code, center_code,"
         " department_code, start_at, budget, unit, policy, due_at, level_due, provisional,"
@@ -161,20 +163,20 @@ def _start_fix_clock(
         {
             "sk": CLOCK_SUBJECT,
             "id": str(finding_id),
-            "ck": CLOCK_KIND,
+            "ck": kind,
             "minutes": minutes,
-            "due": fix_due_at,
+            "due": due,
             "fid": finding_id,
         },
     )
 
 
-def _stop_fix_clock(conn: Connection[Any], finding_id: int, at: datetime) -> None:
+def _stop_clocks(conn: Connection[Any], finding_id: int, kinds: list[str], at: datetime) -> None:
     conn.execute(
         "update clocks set state = 'stopped', stopped_at = %s, next_fire_at = null,"
-        " updated_at = now() where subject_kind = %s and subject_id = %s and clock_kind = %s"
-        " and state <> 'stopped'",
-        (at, CLOCK_SUBJECT, str(finding_id), CLOCK_KIND),
+        " updated_at = now() where subject_kind = %s and subject_id = %s"
+        " and clock_kind = any(%s) and state <> 'stopped'",
+        (at, CLOCK_SUBJECT, str(finding_id), kinds),
     )
 
 
@@ -235,8 +237,9 @@ def record_transition(
             " values (%s, %s, %s, %s, %s)",
             (finding_id, at, actor, action, note),
         )
-        if to_status == "fixed":
-            _stop_fix_clock(conn, finding_id, at)
+        done = [RESPOND_CLOCK] if to_status == "responded" else [RESPOND_CLOCK, FIX_CLOCK]
+        if to_status in ("responded", "fixed"):
+            _stop_clocks(conn, finding_id, done, at)
     return True
 
 

@@ -24,9 +24,26 @@ def _finding_alerts(conn):
     return board.list_alerts(conn, region_prefix="", rule="patrol.finding_deadline")
 
 
-def test_a_finding_not_fixed_in_24_hours_raises_a_red_alert(alert_pool, hall, conn):
+def test_a_finding_not_answered_within_an_hour_raises_a_red_alert(alert_pool, hall, conn):
     found = at("2025-09-16 10:00")
     fid = _finding(conn, found)
+    clock = FixedClock(found + timedelta(minutes=59))
+    engine = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    engine.refresh(force=True)
+    drain(engine)
+    assert _finding_alerts(conn) == []
+    clock.now = found + timedelta(minutes=61)
+    drain(engine)
+    [alert] = _finding_alerts(conn)
+    assert alert.level == "red" and str(fid) in alert.subject
+
+
+def test_a_finding_answered_but_not_fixed_in_24_hours_raises_a_red_alert(alert_pool, hall, conn):
+    found = at("2025-09-16 10:00")
+    fid = _finding(conn, found)
+    assert patrols.record_transition(
+        conn, fid, "open", "responded", "responded", "liaison", found + timedelta(minutes=20)
+    )
     clock = FixedClock(found + timedelta(hours=23))
     engine = Engine(alert_pool, worker="t", parts=1, clock=clock)
     engine.refresh(force=True)
