@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -195,23 +196,9 @@ class VideoWorker:
             raise EvidenceError(f"camera {code} has no picture yet")
         at = now or datetime.now(UTC)
         root = self.settings.evidence_dir
-        stored = write_snapshot(img, evidence_path(root, code, at, "snapshot", "jpg"))
-        with self.pool.connection() as conn:
-            eid = evidence_repo.add_evidence(
-                conn,
-                kind="snapshot",
-                path=str(stored.path.relative_to(root)),
-                sha256=stored.sha256,
-                size=stored.size,
-                camera_code=code,
-                window_code=worker.cam.window_code,
-                requested_by=by,
-                taken_at=at,
-                alert_id=alert_id,
-                reason=reason,
-            )
-        self.metrics.evidence.labels("snapshot", "ok").inc()
-        return eid
+        name = f"snapshot-a{alert_id}" if alert_id else "snapshot"  # one tick may serve several
+        stored = write_snapshot(img, evidence_path(root, code, at, name, "jpg"))
+        return self._record("snapshot", stored, code, by, at, alert_id, reason=reason)
 
     def clip(self, code: str, at: datetime, by: str, alert_id: int | None = None) -> int:
         """The packets from `clip_before` s before `at` to `clip_after` s after, as MP4."""
@@ -220,24 +207,31 @@ class VideoWorker:
         end = at.timestamp() + self.options.clip_after
         held = worker.ring.cut(start, end)
         root = self.settings.evidence_dir
-        stored = write_clip(held, evidence_path(root, code, at, "clip", "mp4"))
+        name = f"clip-a{alert_id}" if alert_id else "clip"
+        stored = write_clip(held, evidence_path(root, code, at, name, "mp4"))
         span = (datetime.fromtimestamp(held[0].at, UTC), datetime.fromtimestamp(held[-1].at, UTC))
+        return self._record("clip", stored, code, by, at, alert_id, span=span)
+
+    def _record(
+        self,
+        kind: str,
+        stored: Any,
+        code: str,
+        by: str,
+        at: datetime,
+        alert_id: int | None,
+        **extra: Any,
+    ) -> int:
+        """The evidence row of a file just written (path relative to the evidence folder)."""
         with self.pool.connection() as conn:
             eid = evidence_repo.add_evidence(
-                conn,
-                kind="clip",
-                path=str(stored.path.relative_to(root)),
-                sha256=stored.sha256,
-                size=stored.size,
-                camera_code=code,
-                window_code=worker.cam.window_code,
-                requested_by=by,
-                taken_at=at,
-                alert_id=alert_id,
-                span=span,
-            )
-        self.metrics.evidence.labels("clip", "ok").inc()
-        return eid
+                conn, kind=kind, path=str(stored.path.relative_to(self.settings.evidence_dir)),
+                sha256=stored.sha256, size=stored.size, camera_code=code,
+                window_code=self.cameras[code].cam.window_code, requested_by=by, taken_at=at,
+                alert_id=alert_id, **extra,
+            )  # fmt: skip
+        self.metrics.evidence.labels(kind, "ok").inc()
+        return int(eid)
 
     def serve_evidence(self, now: datetime) -> None:
         with self.pool.connection() as conn:
