@@ -35,6 +35,19 @@ def demo_hall() -> Hall:
     return build_hall(HallConfig(), DEMO_SEED)
 
 
+def ensure_calendar(db: Database) -> None:
+    """Load the national working calendar into `calendar_days` on first start (2004 to this
+    year + 2; years without an official notice are stored as provisional)."""
+    from core.calendar import FIRST_OFFICIAL_YEAR
+    from store.repos import calendar as calendar_repo
+
+    with db.connect(autocommit=True) as conn:
+        if calendar_repo.latest_version(conn) is None:
+            last = datetime.now(ZoneInfo("Asia/Shanghai")).year + 2
+            result = calendar_repo.load_official(conn, range(FIRST_OFFICIAL_YEAR, last + 1))
+            log.info("working calendar loaded: %d days", result.days)
+
+
 def seed(settings: Settings, db: Database) -> list[tuple[str, str, str]]:
     """Load the demo centre and users (idempotent); returns (username, password, role label)."""
     hall = demo_hall()

@@ -34,6 +34,7 @@ def up(
     started = time.monotonic()
     db = database(s)
     migrate(db.url)
+    stack.ensure_calendar(db)
     logins = stack.seed(s, db) if demo else []
     services = stack.start_services(s, db)
     proc = console_proc.start(s, db.url)

@@ -1,0 +1,3 @@
+from hallwatch.cli import main
+
+main()

