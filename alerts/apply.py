@@ -39,18 +39,7 @@ class Applier:
         now: datetime,
         trigger_event_id: int | None = None,
     ) -> None:
-        clears = [o for o in ev.outcomes if isinstance(o, Clear)]
-        findings = [o for o in ev.outcomes if isinstance(o, Finding)]
-        if findings:
-            # A subject may be both cleared and found in one evaluation (camera fault clears
-            # window empty); never clear what is found in the same breath.
-            found = {f.dedup_key for f in findings}
-            clears = [c for c in clears if c.dedup_key not in found]
-        if clears:
-            closed = records.apply_clears(conn, clears)
-            notify.enqueue_resolved(conn, closed)
-        for f in findings:
-            self._finding(conn, f, now, trigger_event_id)
+        self.many(conn, [(ev, trigger_event_id)], now)
 
     def many(
         self,
@@ -58,36 +47,43 @@ class Applier:
         evaluations: Sequence[tuple[Evaluation, int | None]],
         now: datetime,
     ) -> None:
-        """Apply a batch's evaluations with one statement for all its clears."""
-        clears = tuple(o for ev, _ in evaluations for o in ev.outcomes if isinstance(o, Clear))
-        self(conn, Evaluation(clears), now)
+        """Apply a batch's evaluations: one statement for all its clears, one upsert (and one
+        history insert) for all its findings, one insert for their notifications."""
+        clears: list[Clear] = []
+        raises: list[records.Raise] = []
         for ev, trigger in evaluations:
-            found = tuple(o for o in ev.outcomes if isinstance(o, Finding))
-            if found:
-                self(conn, Evaluation(found), now, trigger)
+            found = [o for o in ev.outcomes if isinstance(o, Finding)]
+            # A subject may be both cleared and found in one evaluation (camera fault clears
+            # window empty); never clear what is found in the same breath.
+            keys = {f.dedup_key for f in found}
+            clears += [o for o in ev.outcomes if isinstance(o, Clear) and o.dedup_key not in keys]
+            raises += [records.Raise(f, trigger, self._silence(f, now)) for f in found]
+        if clears:
+            notify.enqueue_resolved(conn, records.apply_clears(conn, clears))
+        if not raises:
+            return
+        outbox = []
+        for item, applied in zip(raises, records.apply_findings(conn, raises), strict=True):
+            f = item.finding
+            if applied.action == Action.RAISE:
+                self.raised.append(applied.alert_id)
+                if self.metrics:
+                    self.metrics.raised.labels(f.rule.value, f.level.value).inc()
+            if applied.action in (Action.RAISE, Action.CHANGE_LEVEL) and item.silence_id is None:
+                event = "opened" if applied.action == Action.RAISE else "level_changed"
+                outbox.append((applied.alert_id, event, applied.level, labels_of(f)))
+        notify.enqueue_many(conn, outbox)
 
-    def _finding(
-        self, conn: Connection[Any], f: Finding, now: datetime, trigger: int | None
-    ) -> None:
-        labels = labels_of(f)
+    def _silence(self, f: Finding, now: datetime) -> int | None:
         p = f.place
         silence = silenced_by(
             self.silences,
-            labels,
+            labels_of(f),
             now,
             self.ctx.calendar_for(p.region_code),
             self.ctx.schedule_for(p.center_code, p.window_code),
         )
-        applied = records.apply_finding(
-            conn, f, trigger_event_id=trigger, silence_id=silence.id if silence else None
-        )
-        if applied.action == Action.RAISE:
-            self.raised.append(applied.alert_id)
-            if self.metrics:
-                self.metrics.raised.labels(f.rule.value, f.level.value).inc()
-        if applied.action in (Action.RAISE, Action.CHANGE_LEVEL) and silence is None:
-            event = "opened" if applied.action == Action.RAISE else "level_changed"
-            notify.enqueue(conn, applied.alert_id, event, applied.level, labels)
+        return silence.id if silence else None
 
 
 def labels_of(f: Finding) -> dict[str, str | None]:

@@ -11,13 +11,13 @@ level's instant.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from psycopg import Connection
 
 from alerts import rules
+from alerts.apply import Applier
 from alerts.context import RuleContext
 from alerts.findings import Evaluation, Finding, Place, Rule
 from alerts.metrics import AlertMetrics
@@ -37,7 +37,6 @@ CLOCK_RULES: dict[str, Rule] = {
     "patrol_finding": Rule.PATROL_FINDING,
     "patrol_response": Rule.PATROL_FINDING,
 }
-Apply = Callable[[Connection[Any], Evaluation, datetime, int | None], None]
 
 
 def _t(value: Any) -> datetime:
@@ -73,18 +72,20 @@ def state_of(row: repo.ClockClaim, legal: repo.ClockClaim | None) -> ClockState 
 def fire_due(
     conn: Connection[Any],
     ctx: RuleContext,
-    apply: Apply,
+    applier: Applier,
     now: datetime,
     metrics: AlertMetrics | None = None,
     limit: int = 500,
 ) -> int:
-    """Fire up to `limit` due clocks in the caller's transaction; returns how many."""
+    """Fire up to `limit` due clocks in the caller's transaction (their alerts applied as one
+    batch); returns how many."""
     claimed = repo.claim_clocks(conn, limit)
     if not claimed:
         return 0
     promised = [r.subject_id for r in claimed if r.clock_kind == "promised"]
     legal = repo.sibling_clocks(conn, "case", "legal", promised)
     updates: list[tuple[int, str | None, datetime | None]] = []
+    evaluations: list[tuple[Evaluation, int | None]] = []
     for row in claimed:
         if metrics is not None:
             metrics.timer_lag_seconds.observe(max(0.0, (now - row.next_fire_at).total_seconds()))
@@ -94,9 +95,10 @@ def fire_due(
             continue
         cal = ctx.calendar_for(row.region_code)
         ev = rules.clock_evaluation(state, now, cal, ctx.schedule_for(row.center_code))
-        apply(conn, ev, now, None)
+        evaluations.append((ev, None))
         level = next((o.level.value for o in ev.outcomes if isinstance(o, Finding)), None)
         nxt = ev.next_check_at if row.state != "stopped" else None
         updates.append((row.id, level, nxt))
+    applier.many(conn, evaluations, now)
     repo.fired(conn, updates)
     return len(claimed)

@@ -3,6 +3,7 @@ write history and the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -124,17 +125,36 @@ def test_a_repeat_of_the_same_condition_counts_instead_of_raising_again(conn, sm
     )
     first = records.apply_finding(conn, f)
     again = records.apply_finding(conn, f)
-    other = records.apply_finding(
-        conn,
-        Finding(**{**f.__dict__, "occurrence": "b"})
-        if False
-        else f.__class__(
-            f.rule, f.subject, f.place, f.level, f.since, f.summary, f.evidence, f.case_no, "b"
-        ),
-    )
+    other = records.apply_finding(conn, replace(f, occurrence="b"))
     assert first.alert_id == again.alert_id == other.alert_id
     assert (first.action, again.action, other.action) == (Action.RAISE, None, Action.REPEAT)
     assert records.get(conn, first.alert_id).repeat_count == 1
+
+
+def test_one_batch_raises_changes_level_and_counts_repeats_as_one_at_a_time_would(conn, small):
+    base = Finding(
+        Rule.WINDOW_EMPTY, "W1", Place("610802", "YY-ZW"), AlertLevel.YELLOW,
+        at("2025-09-16 10:00"), "空岗", {}, occurrence="a",
+    )  # fmt: skip
+    other = replace(base, subject="W2")
+    batch = [
+        records.Raise(base),
+        records.Raise(other, trigger_event_id=7),
+        records.Raise(replace(base, level=AlertLevel.RED)),  # same alert again in the batch
+        records.Raise(replace(other, occurrence="b")),
+    ]
+    applied = records.apply_findings(conn, batch)
+    assert [a.action for a in applied] == [
+        Action.RAISE, Action.RAISE, Action.CHANGE_LEVEL, Action.REPEAT,
+    ]  # fmt: skip
+    w1, w2 = applied[0].alert_id, applied[1].alert_id
+    assert applied[2].alert_id == w1 and applied[3].alert_id == w2 and w1 != w2
+    assert [(h.action, h.level) for h in records.history(conn, w1)] == [
+        ("raise", "yellow"), ("change_level", "red"),
+    ]  # fmt: skip
+    assert records.get(conn, w1).level == "red"
+    assert records.get(conn, w2).repeat_count == 1
+    assert records.get(conn, w2).trigger_event_id == 7
 
 
 def test_people_actions_write_history_and_the_audit_log(conn, small):

@@ -54,6 +54,10 @@ def count_fee_alerts(conn) -> int:
     return len(board.list_alerts(conn, region_prefix="", rule="fee.off_standard", limit=10_000))
 
 
+def running(conn) -> bool:
+    return conn.execute("select count(*) as n from alert_cursors").fetchone()["n"] > 0
+
+
 def test_a_killed_worker_restarts_without_losing_or_duplicating_alerts(db, small, conn, tmp_path):
     total, batch = 600, 20
     done = threading.Event()
@@ -63,13 +67,15 @@ def test_a_killed_worker_restarts_without_losing_or_duplicating_alerts(db, small
             for offset in range(0, total, batch):
                 store_events(c, violations(batch, offset))
                 c.commit()
-                time.sleep(0.02)
+                time.sleep(0.05)
         done.set()
 
     worker = start_worker(db.url, tmp_path / "alerts-1.log")
+    deadline = time.monotonic() + 60
+    while not running(conn) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the worker is tailing before the stream starts
     producer = threading.Thread(target=produce)
     producer.start()
-    deadline = time.monotonic() + 60
     while count_fee_alerts(conn) < 50 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert count_fee_alerts(conn) >= 50, (tmp_path / "alerts-1.log").read_text()[-2000:]

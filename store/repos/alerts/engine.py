@@ -71,7 +71,7 @@ select e.id, e.xid::text::bigint as xid, e.kind, e.occurred_at, e.received_at, e
        e.payload, (select horizon from snap) as horizon
 from events e
 where e.xid >= %(watermark)s::text::xid8
-  and not (e.id = any(%(ahead)s::bigint[]))
+  and not (e.id = any(%(ahead)b::bigint[]))
   and (%(parts)s = 1 or abs(hashtext(e.center_code)) %% %(parts)s = %(part)s)
   and (%(eager)s or e.xid < (select horizon from snap)::text::xid8)
 order by e.xid, e.id
@@ -484,13 +484,17 @@ def sibling_clocks(
 def fired(
     conn: Connection[Any], updates: Sequence[tuple[int, str | None, datetime | None]]
 ) -> None:
-    """(clock id, level raised, next_fire_at) after firing."""
-    with conn.cursor() as cur:
-        cur.executemany(
-            "update clocks set level = coalesce(%s, level), fired_at = clock_timestamp(),"
-            " next_fire_at = %s where id = %s",
-            [(level, nxt, cid) for cid, level, nxt in updates],
-        )
+    """(clock id, level raised, next_fire_at) after firing, in one statement."""
+    if not updates:
+        return
+    ids, levels, nexts = zip(*updates, strict=True)
+    conn.execute(
+        "update clocks c set level = coalesce(u.level, c.level), fired_at = clock_timestamp(),"
+        " next_fire_at = u.next_fire_at"
+        " from unnest(%b::bigint[], %b::text[], %b::timestamptz[]) as u(id, level, next_fire_at)"
+        " where c.id = u.id",
+        (list(ids), list(levels), list(nexts)),
+    )
 
 
 # ---------------------------------------------------------------- spikes and escalation

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import Connection
+from psycopg.errors import UniqueViolation
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
@@ -79,6 +80,29 @@ def enqueue(
     ).rowcount
 
 
+def enqueue_many(
+    conn: Connection[Any], items: Sequence[tuple[int, str, str, Mapping[str, Any]]]
+) -> int:
+    """`enqueue` for many (alert id, event, level, labels) in one statement."""
+    if not items:
+        return 0
+    ids, events, levels, labels = zip(*items, strict=True)
+    return conn.execute(
+        "insert into notification_deliveries (alert_id, channel_id, event)"
+        " select i.alert_id, c.id, i.event from unnest(%b::bigint[], %b::text[], %b::text[],"
+        " %b::jsonb[]) as i(alert_id, event, level, labels)"
+        " join notification_channels c on c.enabled"
+        f" and array_position({LEVEL_ORDER}, i.level) >= array_position({LEVEL_ORDER}, c.min_level)"
+        " and i.labels @> c.matchers",
+        (
+            list(ids),
+            list(events),
+            list(levels),
+            [Jsonb({k: v for k, v in lab.items() if v is not None}) for lab in labels],
+        ),
+    ).rowcount
+
+
 def enqueue_resolved(conn: Connection[Any], alert_ids: Sequence[int]) -> int:
     """Tell the channels that were told about an alert that it is resolved."""
     if not alert_ids:
@@ -144,3 +168,87 @@ def deliveries(conn: Connection[Any], alert_id: int) -> list[dict[str, Any]]:
         " where d.alert_id = %s order by d.id",
         (alert_id,),
     ).fetchall()
+
+
+# ---------------------------------------------------------------- managing channels (告警设置)
+
+
+class ChannelNameTaken(ValueError):
+    """Another channel already has this name."""
+
+
+def channel(conn: Connection[Any], channel_id: int) -> Channel | None:
+    with conn.cursor(row_factory=class_row(Channel)) as cur:
+        return cur.execute(
+            "select id, name, kind, config, min_level, matchers, enabled, last_error, failed_at"
+            " from notification_channels where id = %s",
+            (channel_id,),
+        ).fetchone()
+
+
+def save_channel(
+    conn: Connection[Any],
+    channel_id: int | None,
+    name: str,
+    kind: str,
+    config: Mapping[str, Any],
+    *,
+    min_level: str,
+    matchers: Mapping[str, str],
+    enabled: bool = True,
+) -> int:
+    """Add a channel (`channel_id` None) or replace one's settings; its failure is kept until a
+    successful test clears it. Raises ChannelNameTaken."""
+    values = (name, kind, Jsonb(dict(config)), min_level, Jsonb(dict(matchers)), enabled)
+    try:
+        with conn.transaction():
+            if channel_id is None:
+                row = conn.execute(
+                    "insert into notification_channels"
+                    " (name, kind, config, min_level, matchers, enabled)"
+                    " values (%s, %s, %s, %s, %s, %s) returning id",
+                    values,
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    "update notification_channels set name = %s, kind = %s, config = %s,"
+                    " min_level = %s, matchers = %s, enabled = %s where id = %s returning id",
+                    (*values, channel_id),
+                ).fetchone()
+    except UniqueViolation:
+        raise ChannelNameTaken(name) from None
+    if row is None:
+        raise LookupError(f"no notification channel {channel_id}")
+    return int(row["id"] if isinstance(row, dict) else row[0])
+
+
+def set_enabled(conn: Connection[Any], channel_id: int, enabled: bool) -> None:
+    conn.execute(
+        "update notification_channels set enabled = %s where id = %s", (enabled, channel_id)
+    )
+
+
+def channel_failed(conn: Connection[Any], channel_id: int, error: str) -> None:
+    """Save a permanent failure seen outside the outbox (a test message) on the channel."""
+    conn.execute(
+        "update notification_channels set last_error = %s, failed_at = clock_timestamp()"
+        " where id = %s",
+        (error, channel_id),
+    )
+
+
+def clear_failure(conn: Connection[Any], channel_id: int) -> None:
+    conn.execute(
+        "update notification_channels set last_error = null, failed_at = null where id = %s",
+        (channel_id,),
+    )
+
+
+def failed_channels(conn: Connection[Any]) -> list[Channel]:
+    """Enabled channels whose last delivery failed for good (the admins' warning)."""
+    with conn.cursor(row_factory=class_row(Channel)) as cur:
+        return cur.execute(
+            "select id, name, kind, config, min_level, matchers, enabled, last_error, failed_at"
+            " from notification_channels where enabled and last_error is not null"
+            " order by failed_at desc"
+        ).fetchall()

@@ -128,30 +128,57 @@ def _history(
 
 
 _UPSERT = f"""
-with prev as (
-    select id, level, last_occurrence from alerts
-    where dedup_key = %(dedup_key)s and status in {ACTIVE_SQL}
+with input as (
+    select * from unnest(%(rule)b::text[], %(subject)b::text[], %(dedup_key)b::text[],
+                         %(level)b::text[], %(region_code)b::text[], %(center_code)b::text[],
+                         %(department_code)b::text[], %(window_code)b::text[], %(case_no)b::text[],
+                         %(summary)b::text[], %(evidence)b::jsonb[], %(since)b::timestamptz[],
+                         %(occurrence)b::text[], %(trigger)b::bigint[], %(silence)b::bigint[])
+        as i(rule, subject, dedup_key, level, region_code, center_code, department_code,
+             window_code, case_no, summary, evidence, since, occurrence, trigger, silence)
+), prev as (
+    select a.dedup_key, a.level, a.last_occurrence from alerts a join input using (dedup_key)
+    where a.status in {ACTIVE_SQL}
+), upserted as (
+    insert into alerts (rule, subject, dedup_key, level, region_code, center_code,
+                        department_code, window_code, case_no, summary, evidence, since,
+                        last_occurrence, trigger_event_id, silence_id)
+    select rule, subject, dedup_key, level, region_code, center_code, department_code,
+           window_code, case_no, summary, evidence, since, occurrence, trigger, silence
+    from input order by dedup_key
+    on conflict (dedup_key) where status in {ACTIVE_SQL} do update set
+        level = excluded.level,
+        summary = excluded.summary,
+        evidence = excluded.evidence,
+        last_seen = clock_timestamp(),
+        updated_at = case when alerts.level <> excluded.level
+                            or alerts.last_occurrence <> excluded.last_occurrence
+                          then clock_timestamp() else alerts.updated_at end,
+        repeat_count = alerts.repeat_count
+            + (alerts.last_occurrence <> excluded.last_occurrence)::int,
+        last_occurrence = excluded.last_occurrence
+    returning id, dedup_key, level, (xmax = 0) as inserted
 )
-insert into alerts (rule, subject, dedup_key, level, region_code, center_code, department_code,
-                    window_code, case_no, summary, evidence, since, last_occurrence,
-                    trigger_event_id, silence_id)
-values (%(rule)s, %(subject)s, %(dedup_key)s, %(level)s, %(region_code)s, %(center_code)s,
-        %(department_code)s, %(window_code)s, %(case_no)s, %(summary)s, %(evidence)s, %(since)s,
-        %(occurrence)s, %(trigger)s, %(silence)s)
-on conflict (dedup_key) where status in {ACTIVE_SQL} do update set
-    level = excluded.level,
-    summary = excluded.summary,
-    evidence = excluded.evidence,
-    last_seen = clock_timestamp(),
-    updated_at = case when alerts.level <> excluded.level
-                        or alerts.last_occurrence <> excluded.last_occurrence
-                      then clock_timestamp() else alerts.updated_at end,
-    repeat_count = alerts.repeat_count
-        + (alerts.last_occurrence <> excluded.last_occurrence)::int,
-    last_occurrence = excluded.last_occurrence
-returning id, level, (select level from prev) as prev_level,
-          (select last_occurrence from prev) as prev_occurrence, (xmax = 0) as inserted
+select u.id, u.dedup_key, u.level, u.inserted, p.level as prev_level,
+       p.last_occurrence as prev_occurrence
+from upserted u left join prev p using (dedup_key)
 """
+
+_HISTORY = """
+insert into alert_history (alert_id, actor, action, label, from_status, to_status, level, reason,
+                           detail)
+select * from unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[],
+                     %b::text[], %b::text[], %b::jsonb[])
+"""
+
+
+@dataclass(frozen=True)
+class Raise:
+    """A finding to apply, with the event that triggered it and the silence that covers it."""
+
+    finding: Finding
+    trigger_event_id: int | None = None
+    silence_id: int | None = None
 
 
 def apply_finding(
@@ -162,49 +189,81 @@ def apply_finding(
     silence_id: int | None = None,
 ) -> Applied:
     """Raise or update the active alert of (rule, subject): at most one across all workers."""
-    p = f.place
+    return apply_findings(conn, [Raise(f, trigger_event_id, silence_id)])[0]
+
+
+def apply_findings(conn: Connection[Any], items: Sequence[Raise]) -> list[Applied]:
+    """Raise or update the active alerts of many findings with one upsert and one history
+    insert per round; a round holds each dedup key once (a later finding of the same key goes
+    to the next round, so it sees the earlier one's row). Results in the order of `items`."""
+    out: list[Applied | None] = [None] * len(items)
+    pending = list(range(len(items)))
+    while pending:
+        seen: set[str] = set()
+        round_: list[int] = []
+        later: list[int] = []
+        for i in pending:
+            key = items[i].finding.dedup_key
+            (later if key in seen else round_).append(i)
+            seen.add(key)
+        for i, applied in zip(round_, _apply_round(conn, [items[i] for i in round_]), strict=True):
+            out[i] = applied
+        pending = later
+    return [a for a in out if a is not None]
+
+
+def _apply_round(conn: Connection[Any], items: Sequence[Raise]) -> list[Applied]:
+    rows_in = [_upsert_row(it) for it in items]
+    cols = {k: list(c) for k, c in zip(_UPSERT_KEYS, zip(*rows_in, strict=True), strict=True)}
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(
-            _UPSERT,
-            {
-                "rule": f.rule.value,
-                "subject": f.subject,
-                "dedup_key": f.dedup_key,
-                "level": f.level.value,
-                "region_code": p.region_code,
-                "center_code": p.center_code,
-                "department_code": p.department_code,
-                "window_code": p.window_code,
-                "case_no": f.case_no,
-                "summary": f.summary,
-                "evidence": Jsonb(dict(f.evidence)),
-                "since": f.since,
-                "occurrence": f.occurrence,
-                "trigger": trigger_event_id,
-                "silence": silence_id,
-            },
-        ).fetchone()
-    assert row is not None
+        rows = {r["dedup_key"]: r for r in cur.execute(_UPSERT, cols).fetchall()}
+    applied: list[Applied] = []
+    history: list[tuple[Any, ...]] = []
+    for it in items:
+        applied.append(_outcome(it.finding, rows[it.finding.dedup_key], history))
+    if history:
+        conn.execute(_HISTORY, [list(c) for c in zip(*history, strict=True)])
+    return applied
+
+
+def _upsert_row(it: Raise) -> tuple[Any, ...]:
+    f, p = it.finding, it.finding.place
+    return (
+        f.rule.value, f.subject, f.dedup_key, f.level.value, p.region_code, p.center_code,
+        p.department_code, p.window_code, f.case_no, f.summary, Jsonb(dict(f.evidence)),
+        f.since, f.occurrence, it.trigger_event_id, it.silence_id,
+    )  # fmt: skip
+
+
+_UPSERT_KEYS = (
+    "rule", "subject", "dedup_key", "level", "region_code", "center_code", "department_code",
+    "window_code", "case_no", "summary", "evidence", "since", "occurrence", "trigger", "silence",
+)  # fmt: skip
+
+
+def _outcome(f: Finding, row: dict[str, Any], history: list[tuple[Any, ...]]) -> Applied:
+    """What the upsert did to this finding's alert, and its history row (appended)."""
     alert_id, level, prev_level = int(row["id"]), str(row["level"]), row["prev_level"]
     view = AlertView(AlertStatus.OPEN, AlertLevel(prev_level or level))
     if row["inserted"]:
-        change = transition(view, Action.RAISE)
-        _history(conn, alert_id, change, SYSTEM, None, summary=f.summary)
-        return Applied(alert_id, Action.RAISE, level)
-    if prev_level is not None and prev_level != level:
-        change = transition(view, Action.CHANGE_LEVEL, level=AlertLevel(level))
-        _history(conn, alert_id, change, SYSTEM, None, previous=prev_level, summary=f.summary)
-        return Applied(alert_id, Action.CHANGE_LEVEL, level)
-    if prev_level is not None and row["prev_occurrence"] != f.occurrence:
-        change = transition(view, Action.REPEAT)
-        _history(conn, alert_id, change, SYSTEM, None, occurrence=f.occurrence)
-        return Applied(alert_id, Action.REPEAT, level)
-    return Applied(alert_id, None, level)
+        action, detail = Action.RAISE, {"summary": f.summary}
+        change = transition(view, action)
+    elif prev_level is not None and prev_level != level:
+        action, detail = Action.CHANGE_LEVEL, {"previous": prev_level, "summary": f.summary}
+        change = transition(view, action, level=AlertLevel(level))
+    elif prev_level is not None and row["prev_occurrence"] != f.occurrence:
+        action, detail = Action.REPEAT, {"occurrence": f.occurrence}
+        change = transition(view, action)
+    else:
+        return Applied(alert_id, None, level)
+    row_out = (alert_id, SYSTEM, change.action.value, change.label, None, change.status.value)
+    history.append((*row_out, change.level.value, change.reason, Jsonb(detail)))
+    return Applied(alert_id, action, level)
 
 
 _CLEAR = f"""
 with wanted as (
-    select * from unnest(%(keys)s::text[], %(reasons)s::text[]) as w(dedup_key, reason)
+    select * from unnest(%(keys)b::text[], %(reasons)b::text[]) as w(dedup_key, reason)
 ), prev as (
     select a.id, a.status, w.reason from alerts a join wanted w using (dedup_key)
     where a.status in {ACTIVE_SQL}
