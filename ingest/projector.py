@@ -1,5 +1,6 @@
 """The projector: reads the events table in id order (= commit order, see store/repos/events.py)
-and keeps `cases`, `complaints`, their `clocks` and `window_state` current.
+and keeps `cases`, `complaints`, their `clocks`, `window_state` and — for halls whose video runs
+at the edge — `presence_samples` current.
 
 Each batch, in one transaction with the cursor: the subjects the batch touches are loaded, and
 each is folded forward with its new events (ingest/fold.py) — unless one of them occurred before
@@ -22,7 +23,7 @@ import psycopg
 
 from core.calendar import WorkingCalendar, official_calendar
 from core.clocks import PolicyName
-from core.enums import EventKind
+from core.enums import CameraStatus, EventKind
 from core.reference import Schedule
 from ingest import clockwork
 from ingest.fold import CASE_KINDS, COMPLAINT_KINDS, complaint_no, fold_case, fold_complaint
@@ -31,6 +32,7 @@ from store.repos import calendar as calendar_repo
 from store.repos import cases as case_repo
 from store.repos import events as event_repo
 from store.repos import ingest as ingest_repo
+from store.repos import presence as presence_repo
 from store.repos import window_state
 from store.repos.cases import CaseRow
 from store.repos.clocks import ClockRow, save_clocks
@@ -44,6 +46,7 @@ QUEUE_KINDS = frozenset(
     {EventKind.QUEUE_TICKET_ISSUED, EventKind.QUEUE_TICKET_CALLED, EventKind.QUEUE_TICKET_SERVED}
 )
 ATTENDANCE_KINDS = frozenset({EventKind.ATTENDANCE_CLOCK_IN, EventKind.ATTENDANCE_CLOCK_OUT})
+PRESENCE_KINDS = frozenset({EventKind.PRESENCE_SAMPLE, EventKind.CAMERA_HEALTH})
 _CLOCK_ERRORS = (ValueError, OverflowError, ArithmeticError, KeyError, TypeError)
 
 
@@ -55,6 +58,7 @@ class Progress:
     windows: int = 0
     recomputed: int = 0
     clocks: int = 0
+    presence: int = 0  # presence_samples rows added from events
 
     def add(self, other: Progress) -> None:
         for name in vars(self):
@@ -124,6 +128,25 @@ def _clock_inputs(c: CaseRow | None) -> tuple[Any, ...] | None:
     )  # fmt: skip
 
 
+def presence_row(e: EventRow) -> presence_repo.PresenceRow | None:
+    """The presence_samples row an event stands for: a seat observation, or the start of a
+    camera fault (the seat unknown from then on); None for everything else."""
+    code = e.payload.get("camera_code")
+    if e.kind not in PRESENCE_KINDS or not code:
+        return None
+    if e.kind == EventKind.PRESENCE_SAMPLE:
+        score = e.payload.get("score")
+        return presence_repo.PresenceRow(
+            e.occurred_at, str(code), e.window_code, int(e.payload.get("seat") or 0),
+            bool(e.payload.get("occupied")), None if score is None else float(score),
+            CameraStatus.OK.value,
+        )  # fmt: skip
+    status = str(e.payload.get("status") or "")
+    if status == CameraStatus.OK or status not in CameraStatus._value2member_map_:
+        return None  # back to OK: the samples that follow say what the seat shows
+    return presence_repo.PresenceRow(e.occurred_at, str(code), e.window_code, 0, None, None, status)
+
+
 def _group(
     events: Iterable[EventRow], key: Callable[[EventRow], str | None]
 ) -> dict[str, list[EventRow]]:
@@ -169,6 +192,7 @@ class Projector:
             self._cases(conn, events, progress)
             self._complaints(conn, events, progress)
             self._windows(conn, events, progress)
+            self._presence(conn, events, progress)
             ingest_repo.set_cursor_position(conn, self.cursor, events[-1].id)
         self.metrics.projected.inc(len(events))
         return progress
@@ -253,6 +277,10 @@ class Projector:
         window_state.merge_queue(conn, list(queue.values()))
         window_state.merge_attendance(conn, list(staff.values()))
         p.windows += len(queue) + len({m.window_code for m in staff.values()})
+
+    def _presence(self, conn: psycopg.Connection[Any], events: list[EventRow], p: Progress) -> None:
+        rows = [r for r in map(presence_row, events) if r is not None]
+        p.presence += presence_repo.add_missing(conn, rows)
 
     # ------------------------------------------------------------ loops
 

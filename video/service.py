@@ -1,6 +1,7 @@
 """The video service in one handle: the worker (cameras, samples, evidence) and the HTTP/WebRTC
 side on its own asyncio loop in a thread. `start_video_service(settings, db)` is what
-`hallwatch up` and `hallwatch serve video` call; `stop()` ends it cleanly."""
+`hallwatch up` and `hallwatch serve video` call, and what a hall's edge agent calls with a `sink`
+into its buffer (hallwatch/edge/video.py); `stop()` ends it cleanly."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from core.settings import Settings
 from store.db import Database
 from video.metrics import VideoMetrics
 from video.signalling import Signalling
-from video.worker import VideoWorker, WorkerOptions
+from video.sim_source import SimFrames
+from video.worker import SampleSink, VideoWorker, WorkerOptions
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +71,24 @@ def start_video_service(
     options: WorkerOptions | None = None,
     registry: CollectorRegistry | None = REGISTRY,
     port: int | None = None,
+    sink: SampleSink | None = None,
+    sims: dict[str, SimFrames] | None = None,
 ) -> VideoService:
-    """Start cameras and the HTTP/WebRTC service; raises OSError if the port is taken."""
+    """Start cameras and the HTTP/WebRTC service; raises OSError if the port is taken and
+    psycopg errors if the database cannot be reached. `sink`: where samples and events go
+    (default: the database); `sims`: the sim's frame sources per centre (default: built from
+    the centre's reference data)."""
     pool = db.pool("hallwatch-video", max_size=4)
     metrics = VideoMetrics(registry)
-    worker = VideoWorker(settings, pool, metrics, options or WorkerOptions())
-    worker.start()
+    worker = VideoWorker(
+        settings, pool, metrics, options or WorkerOptions(), sink=sink, sims=sims or {}
+    )
+    try:
+        worker.start()
+    except BaseException:
+        worker.stop()
+        pool.close()
+        raise
     signalling = Signalling(worker, settings.secret_key.get_secret_value())
     service = VideoService(worker, signalling, pool, port or settings.video_port)
     service.thread = threading.Thread(

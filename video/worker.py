@@ -2,6 +2,13 @@
 three loops in order — write presence samples and events every few seconds, produce requested
 evidence, reload cameras whose settings changed (and purge old samples on plain PostgreSQL).
 
+Where samples and events go is the worker's `sink`: by default (`hallwatch up`, `hallwatch
+serve video`) straight into the database (`DatabaseSink`: presence rows by COPY and the events in
+one transaction); on a hall's edge box (`hallwatch edge run --video`) into the hall's JetStream
+buffer (hallwatch/edge/video.py), from where central ingest stores the events and the projector
+derives the presence rows. Camera settings, calibrations and evidence requests are read from the
+database in both cases.
+
 `start_video_service(settings, db)` runs it together with the HTTP/WebRTC service and returns
 a handle whose `stop()` ends everything."""
 
@@ -12,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -46,7 +53,27 @@ class WorkerOptions:
     clip_before: float = 30.0
     clip_after: float = 30.0
     center_code: str | None = None  # only this centre's cameras (an edge box per hall)
+    purge: bool = True  # delete samples older than `retention` (the centre's job, not an edge's)
     health: HealthPolicy = field(default_factory=HealthPolicy)
+
+
+class SampleSink(Protocol):
+    """Where one round of presence rows (`video.samples.presence_rows`) and events (validated
+    envelope dicts, `video.samples.EventPlan`) goes. Called from the writer thread."""
+
+    def write(self, rows: list[tuple[Any, ...]], events: list[dict[str, Any]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class DatabaseSink:
+    """Rows by COPY and events (de-duplicated, under the events write lock) in one transaction."""
+
+    pool: ConnectionPool
+
+    def write(self, rows: list[tuple[Any, ...]], events: list[dict[str, Any]]) -> None:
+        with self.pool.connection() as conn:
+            repo.write_presence(conn, rows)
+            repo.insert_events(conn, events)
 
 
 @dataclass
@@ -55,15 +82,18 @@ class VideoWorker:
     pool: ConnectionPool
     metrics: VideoMetrics
     options: WorkerOptions = field(default_factory=WorkerOptions)
+    sink: SampleSink | None = None  # None: DatabaseSink(pool)
+    sims: dict[str, SimFrames] = field(default_factory=dict)  # per centre, built on first use
     cameras: dict[str, CameraWorker] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
-    _sims: dict[str, SimFrames] = field(default_factory=dict)
     _version: datetime | None = None
     _plan: EventPlan = field(init=False)
+    _sink: SampleSink = field(init=False)
 
     def __post_init__(self) -> None:
         self._plan = EventPlan(timedelta(seconds=self.options.event_seconds))
+        self._sink = self.sink if self.sink is not None else DatabaseSink(self.pool)
 
     # ------------------------------------------------------------ start and stop
 
@@ -122,9 +152,9 @@ class VideoWorker:
         return worker
 
     def _sim(self, conn, cam: CameraConfig) -> SimFrames:  # type: ignore[no-untyped-def]
-        if cam.center_code not in self._sims:
-            self._sims[cam.center_code] = SimFrames(reference.load_hall(conn, cam.center_code))
-        return self._sims[cam.center_code]
+        if cam.center_code not in self.sims:
+            self.sims[cam.center_code] = SimFrames(reference.load_hall(conn, cam.center_code))
+        return self.sims[cam.center_code]
 
     def sim_for(self, code: str) -> SimFrames | None:
         w = self.cameras.get(code)
@@ -152,7 +182,7 @@ class VideoWorker:
             nonlocal last_purge
             with self.pool.connection() as conn:
                 version = repo.settings_version(conn)
-                if now - last_purge > timedelta(hours=1):
+                if self.options.purge and now - last_purge > timedelta(hours=1):
                     repo.purge_presence(conn, now - self.options.retention)
                     last_purge = now
             if version != self._version:
@@ -167,9 +197,7 @@ class VideoWorker:
             self.metrics.set_status(w.cam.code, outcome.status)
             rows += presence_rows(w.cam, outcome, now)
             events += self._plan.events(w.cam, outcome, now)
-        with self.pool.connection() as conn:
-            repo.write_presence(conn, rows)
-            repo.insert_events(conn, events)
+        self._sink.write(rows, events)
         for r in rows:
             self.metrics.samples.labels(
                 "unknown" if r[4] is None else ("occupied" if r[4] else "empty")

@@ -6,12 +6,18 @@ import asyncio
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
 import typer
+from prometheus_client import CollectorRegistry
 
 from hallwatch.cli.common import DataDir, settings
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from hallwatch.edge.video import EdgeVideo
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +42,26 @@ def run_command(
     host: str | None = typer.Option(None, "--host", help="bind address (default HALLWATCH_HOST)"),
     port: int = typer.Option(8610, "--port", help="HTTP port: POST /events, /healthz, /metrics"),
     buffer_gib: float = typer.Option(8.0, "--buffer-gib", help="buffer size before refusing"),
+    video: bool = typer.Option(
+        False,
+        "--video/--no-video",
+        help="run the hall's video worker (cameras from the centre's HALLWATCH_DATABASE_URL)",
+    ),
+    video_port: int | None = typer.Option(
+        None, "--video-port", help="WebRTC player and signalling (default HALLWATCH_VIDEO_PORT)"
+    ),
+    presence_every: float = typer.Option(
+        30.0,
+        "--presence-every",
+        help="seconds between presence samples of an unchanged seat (changes go at once); "
+        "under 60 so every minute of the centre's 在岗率 has a sample",
+    ),
     data_dir: Path | None = DataDir,
 ) -> None:
     """Run the hall's edge agent until Ctrl-C or SIGTERM."""
     from hallwatch.edge.agent import EdgeAgent, EdgeConfig, run_until_signalled
 
-    s = settings(data_dir)
+    s = settings(data_dir, video_port=video_port)
     central_url = central or (s.nats_url.get_secret_value() if s.nats_url else None)
     config = EdgeConfig(
         center=center,
@@ -54,7 +74,30 @@ def run_command(
         buffer_gib=buffer_gib,
     )
     typer.echo(f"edge agent {center}: http://{config.host}:{port}  buffer {config.buffer_dir}")
-    asyncio.run(run_until_signalled(EdgeAgent(config)))
+    registry = CollectorRegistry()
+    workers = []
+    if video:
+        workers.append(_video_worker(s, center, config.host, presence_every, registry))
+        typer.echo(f"video worker: http://{config.host}:{s.video_port}  evidence {s.evidence_dir}")
+    asyncio.run(run_until_signalled(EdgeAgent(config, workers, registry)))
+
+
+def _video_worker(
+    s: Settings, center: str, host: str, presence_every: float, registry: CollectorRegistry
+) -> EdgeVideo:
+    from hallwatch.edge.video import EdgeVideo
+    from video.worker import WorkerOptions
+
+    if s.database_url is None:
+        typer.secho(
+            "--video needs HALLWATCH_DATABASE_URL: the centre's database holds the cameras",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    options = WorkerOptions(event_seconds=presence_every)
+    local = s.model_copy(update={"host": host})  # the player binds where the agent does
+    return EdgeVideo(local, center, options=options, registry=registry)
 
 
 @app.command("send")

@@ -6,8 +6,9 @@
    `event_id`);
 3. the uplink, forwarding the buffer to the central stream in order, acking after the centre did;
 4. the HTTP side: `POST /events` (device bridge), `/healthz`, `/metrics`;
-5. extra workers given by the caller (e.g. the hall's video worker), each an
-   `async (publisher, stopping) -> None`.
+5. extra workers given by the caller, each an `async (publisher, stopping) -> None`: with
+   `--video`, the hall's video worker (hallwatch/edge/video.py), whose presence and camera
+   health events go into the buffer like any device's.
 While the WAN is down only step 3 waits; everything else goes on and the buffer grows.
 """
 
@@ -19,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import nats
 import uvicorn
@@ -37,6 +38,13 @@ from hallwatch.edge.uplink import Uplink, sleep_unless
 log = logging.getLogger(__name__)
 
 Worker = Callable[[EdgePublisher, asyncio.Event], Awaitable[None]]
+
+
+@runtime_checkable
+class Reporting(Protocol):
+    """A worker that adds to the agent's `/healthz` (e.g. the video worker)."""
+
+    def health(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -69,22 +77,31 @@ async def ensure_buffer(js: JetStreamContext, gib: float) -> None:
 
 
 class EdgeAgent:
-    def __init__(self, config: EdgeConfig, workers: Sequence[Worker] = ()) -> None:
+    def __init__(
+        self,
+        config: EdgeConfig,
+        workers: Sequence[Worker] = (),
+        registry: CollectorRegistry | None = None,
+    ) -> None:
         self.config = config
         self.workers = tuple(workers)
-        self.registry = CollectorRegistry()
+        self.registry = registry or CollectorRegistry()
         self.metrics = EdgeMetrics(self.registry)
         self.server: NatsServer | None = None
         self.uplink: Uplink | None = None
         self.backlog: int | None = None
 
     def health(self) -> dict[str, Any]:
-        return {
+        state: dict[str, Any] = {
             "center": self.config.center,
             "buffer": "ok" if self.backlog is not None else "down",
             "backlog": self.backlog,
             "central": "connected" if self.uplink and self.uplink.connected else "disconnected",
         }
+        for worker in self.workers:
+            if isinstance(worker, Reporting):
+                state.update(worker.health())
+        return state
 
     async def run(self, stopping: asyncio.Event) -> None:
         c = self.config

@@ -50,3 +50,13 @@ class EdgeMetrics:
             "Unix time of the last event the centre acknowledged",
             registry=registry,
         )
+        self.video_pending = Gauge(
+            "hallwatch_edge_video_pending",
+            "Video events (presence, camera health) waiting in memory for the buffer to take them",
+            registry=registry,
+        )
+        self.video_up = Gauge(
+            "hallwatch_edge_video_up",
+            "1 while the hall's video worker runs (0: waiting for the centre's database)",
+            registry=registry,
+        )

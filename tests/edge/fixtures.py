@@ -49,10 +49,18 @@ def wan(central: NatsServer) -> Iterator[Wan]:
 class EdgeProcess:
     """`hallwatch edge run` as a hall runs it; `url` is its HTTP side."""
 
-    def __init__(self, center: str, central_url: str, buffer_dir: Path) -> None:
+    def __init__(
+        self,
+        center: str,
+        central_url: str,
+        buffer_dir: Path,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.center = center
         self.central_url = central_url
         self.buffer_dir = buffer_dir
+        self.args, self.env = args, env or {}
         self.local_port = free_port()
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -64,8 +72,9 @@ class EdgeProcess:
     def start(self) -> EdgeProcess:
         cmd = [HALLWATCH, "edge", "run", "--center", self.center, "--central", self.central_url]
         cmd += ["--buffer-dir", str(self.buffer_dir), "--local-port", str(self.local_port)]
-        cmd += ["--port", str(self.port), "--host", "127.0.0.1"]
+        cmd += ["--port", str(self.port), "--host", "127.0.0.1", *self.args]
         env = {k: v for k, v in os.environ.items() if not k.startswith("HALLWATCH_")}
+        env |= self.env
         log = (self.buffer_dir.parent / f"edge-{self.center}.log").open("ab")
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port("127.0.0.1", self.port, timeout=30)
@@ -100,8 +109,8 @@ class EdgeProcess:
 def edge_process(tmp_path: Path):
     started: list[EdgeProcess] = []
 
-    def start(center: str, central_url: str) -> EdgeProcess:
-        p = EdgeProcess(center, central_url, tmp_path / f"edge-{center}").start()
+    def start(center: str, central_url: str, *args: str, **env: str) -> EdgeProcess:
+        p = EdgeProcess(center, central_url, tmp_path / f"edge-{center}", args, env).start()
         started.append(p)
         return p
 
