@@ -1,20 +1,35 @@
 """Open a case from what found the problem: an alert (with the 办件's facts and timeline as
-evidence), or a complaint. The case is opened against the most specific subject known — the
-staff member who handled the 办件, else its window, else the department."""
+evidence), a video-patrol finding (with its snapshot and its respond/fix clocks) or a complaint.
+The case is opened against the most specific subject known — the staff member who handled the
+办件 or was on duty at the window, else the window, else the department. Each origin opens one
+live case: opening it again returns that case (the origin_ref is the link)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from psycopg import Connection
 
+from accountability import facts as wording
 from accountability.notices.types import NoticeType
-from accountability.service import AccountabilityError, Actor, CaseDraft, NotFound, open_case
-from core.enums import ALERT_LEVEL_LABELS, EVENT_KIND_LABELS, AlertLevel
+from accountability.service import (
+    AccountabilityError,
+    Actor,
+    CaseDraft,
+    NotFound,
+    load,
+    open_case,
+)
+from core.enums import ALERT_LEVEL_LABELS, EVENT_KIND_LABELS, AlertLevel, Role
+from store.repos import patrols, users
+from store.repos import video_evidence as video_repo
 from store.repos.accountability import cases as repo
+from store.repos.accountability import origins as origin_repo
 from store.repos.alerts import records as alert_repo
+from store.repos.events import complaint_events
 
 # What went wrong, per alert rule, as a case title's tail (…办件超过承诺时限).
 RULE_PHRASES = {
@@ -154,3 +169,162 @@ def _attach(
             ref=alert.case_no,
             occurred_at=event["occurred_at"],
         )
+
+
+# ---------------------------------------------------------------- findings and complaints
+
+
+def _may_open(actor: Actor) -> None:
+    if actor.role not in (Role.SUPERVISOR, None):
+        raise AccountabilityError("只有监察员可以立案")
+
+
+def _in_scope(actor: Actor, region_code: str, department_code: str | None) -> bool:
+    prefix, dep = actor.scope["region_prefix"], actor.scope["department_code"]
+    return (not prefix or region_code.startswith(prefix)) and (not dep or dep == department_code)
+
+
+def _most_specific(
+    staff: str | None, window: str | None, department: str | None, what: str
+) -> tuple[str, str]:
+    for kind, code in (("staff", staff), ("window", window), ("department", department)):
+        if code:
+            return kind, code
+    raise AccountabilityError(f"{what}未指明部门、窗口或人员，请手工立案")
+
+
+def _place(
+    conn: Connection[Any], department: str | None, window: str | None, staff: str | None
+) -> wording.Place:
+    """The names of a department, window and staff member (codes where a name is unknown)."""
+    w = repo.describe_subject(conn, "window", window) if window else None
+    d = repo.describe_subject(conn, "department", department) if department else None
+    s = repo.describe_subject(conn, "staff", staff) if staff else None
+    known = w or d or s
+    dep_name = known.department_name if known else (department or "")
+    return wording.Place(dep_name, w.name if w else window, s.name if s else None)
+
+
+def open_from_finding(
+    conn: Connection[Any],
+    finding_id: int,
+    actor: Actor,
+    now: datetime,
+    *,
+    evidence_dir: Path,
+    tz: str = "Asia/Shanghai",
+    notice_type: NoticeType = NoticeType.SUPERVISION_ORDER,
+) -> repo.AccCase:
+    """Open (or find) the case of a video-patrol finding: against the staff member on duty at
+    the window then (when attendance names exactly one), else the window; its course and its
+    snapshot (a file under `evidence_dir`, for the notice's appendix) as evidence. A finding
+    has one live case: opening it again returns that case."""
+    _may_open(actor)
+    ref = origin_repo.origin_ref("finding", finding_id)
+    with conn.transaction():
+        origin_repo.lock_origin(conn, ref)
+        existing = origin_repo.live_case_of(conn, "finding", ref)
+        if existing is not None:
+            return load(conn, existing, actor)
+        f = patrols.finding(conn, finding_id)
+        if f is None or not _in_scope(actor, f.region_code, f.department_code):
+            raise NotFound(f"巡查发现 {finding_id} 不存在或不在您的权限范围内")
+        on_duty = origin_repo.staff_on_duty(conn, f.window_code, f.found_at)
+        staff = on_duty[0] if len(on_duty) == 1 else None
+        kind, code = _most_specific(staff, f.window_code, f.department_code, "巡查发现")
+        place = _place(conn, f.department_code, f.window_code, staff)
+        draft = CaseDraft(
+            kind,
+            code,
+            wording.finding_title(f, place),
+            wording.finding_facts(f, place, now, ZoneInfo(tz)),
+            origin="finding",
+            origin_ref=ref,
+            notice_type=notice_type,
+        )
+        case = open_case(conn, draft, actor, now)
+        _attach_finding(conn, case, f, actor, now, evidence_dir)
+    return case
+
+
+def _attach_finding(
+    conn: Connection[Any],
+    case: repo.AccCase,
+    f: patrols.FindingRow,
+    actor: Actor,
+    now: datetime,
+    evidence_dir: Path,
+) -> None:
+    ref = origin_repo.origin_ref("finding", f.id)
+    history = patrols.finding_history(conn, f.id)
+    shot = video_repo.evidence(conn, f.evidence_id) if f.evidence_id else None
+    names = _display_names(
+        conn, {h.actor for h in history} | ({shot.requested_by} if shot else set())
+    )
+    for at, text in wording.finding_timeline(f, history, now, names):
+        repo.add_evidence(
+            conn, case.id, "timeline", text, actor=actor.username, at=now, ref=ref, occurred_at=at
+        )
+    if shot is None:
+        return
+    by = names.get(shot.requested_by, shot.requested_by)
+    repo.add_evidence(
+        conn,
+        case.id,
+        "snapshot",
+        f"视频巡查截图（摄像机{shot.camera_code}，{by}抓拍）",
+        actor=actor.username,
+        at=now,
+        ref=f"evidence:{shot.id}",
+        occurred_at=shot.taken_at,
+        path=str((evidence_dir / shot.path).absolute()),
+        sha256=shot.sha256,
+        detail={"finding_id": f.id, "camera_code": shot.camera_code, "bytes": shot.bytes},
+    )
+
+
+def _display_names(conn: Connection[Any], usernames: set[str]) -> dict[str, str]:
+    """Console users' display names (people who are no user keep their names as given)."""
+    found = {name: users.get(conn, name) for name in usernames}
+    return {name: u.display_name for name, u in found.items() if u is not None}
+
+
+def open_from_complaint(
+    conn: Connection[Any],
+    complaint_no: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    tz: str = "Asia/Shanghai",
+    notice_type: NoticeType = NoticeType.SUPERVISION_ORDER,
+) -> repo.AccCase:
+    """Open (or find) the case of a complaint: against the staff member, else the window, else
+    the department its filing named; its events as evidence. A complaint has one live case."""
+    _may_open(actor)
+    ref = origin_repo.origin_ref("complaint", complaint_no)
+    with conn.transaction():
+        origin_repo.lock_origin(conn, ref)
+        existing = origin_repo.live_case_of(conn, "complaint", ref)
+        if existing is not None:
+            return load(conn, existing, actor)
+        c = origin_repo.complaint_facts(conn, complaint_no)
+        if c is None or not _in_scope(actor, c.region_code, c.department_code):
+            raise NotFound(f"投诉 {complaint_no} 不存在或不在您的权限范围内")
+        kind, code = _most_specific(c.staff_id, c.window_code, c.department_code, "投诉")
+        place = _place(conn, c.department_code, c.window_code, c.staff_id)
+        draft = CaseDraft(
+            kind,
+            code,
+            wording.complaint_title(c, place),
+            wording.complaint_facts(c, place, now, ZoneInfo(tz)),
+            origin="complaint",
+            origin_ref=ref,
+            notice_type=notice_type,
+        )
+        case = open_case(conn, draft, actor, now)
+        for event in complaint_events(conn, [complaint_no]):
+            repo.add_evidence(
+                conn, case.id, "event", EVENT_KIND_LABELS.get(event.kind, event.kind),
+                actor=actor.username, at=now, ref=complaint_no, occurred_at=event.occurred_at,
+            )  # fmt: skip
+    return case

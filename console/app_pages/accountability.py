@@ -1,7 +1,9 @@
 """责任追究: the accountability cases in the user's scope (a liaison: their department only), the
 chosen case's facts, evidence, notices (PDF/DOCX downloads) and history, and the actions the
 user's role may take now — issue, upload the 整改 report, verify or return it, appeal and decide
-the appeal, delete with a reason; supervisors open cases from an alert or by hand."""
+the appeal, delete with a reason; supervisors open cases from an alert, a complaint or by hand
+(and from a patrol finding on 视频巡查, which brings them here with ?case=ID). A case shows its
+origin (来源), with the finding's snapshot."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from accountability.facts import origin_text
 from accountability.files import Storage
 from accountability.issuing import ensure_files, issue
 from accountability.lifecycle import (
@@ -22,7 +25,7 @@ from accountability.lifecycle import (
 )
 from accountability.measures import MEASURE_LABELS, Measure
 from accountability.notices.types import NOTICE_LABELS, NoticeType
-from accountability.origins import open_from_alert
+from accountability.origins import open_from_alert, open_from_complaint
 from accountability.replies import appeal, decide_appeal, return_reply, upload_reply, verify
 from accountability.service import (
     AccountabilityError,
@@ -33,10 +36,11 @@ from accountability.service import (
     reply_required,
     suggestion_for,
 )
-from console.services import pool, require_user, settings
+from console.services import pool, record, require_user, settings
 from core.enums import Role
 from store.repos.accountability import cases as repo
 from store.repos.accountability import notices as notice_repo
+from store.repos.accountability import origins as origin_repo
 from store.repos.accountability.cases import StaleState
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -44,6 +48,7 @@ ERRORS = (AccountabilityError, TransitionError, StaleState)
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SUBJECT_LABELS = {"staff": "工作人员", "window": "窗口", "department": "部门"}
+COMPLAINT_STATUS = {"filed": "待受理", "accepted": "办理中", "resolved": "已办结·属实"}
 # What each role has to do first: these states come first in the case picker.
 MY_TURN = {
     Role.SUPERVISOR: {"draft", "replied", "appealed"},
@@ -77,20 +82,61 @@ def act(label: str, fn, *args, **kwargs) -> None:
     st.rerun()
 
 
+def open_from(label: str, origin: str, fn, *args) -> None:
+    """Open a case from an alert or a complaint, audit it, and show it."""
+    try:
+        with pool().connection() as conn:
+            case = fn(conn, *args, actor, now())
+    except ERRORS as exc:
+        st.error(f"{label}失败：{exc}")
+        return
+    record(f"accountability.from_{origin}", f"case:{case.id}", origin_ref=case.origin_ref)
+    st.session_state["flash"] = f"{label}成功：追责案件 #{case.id}"
+    st.query_params["case"] = str(case.id)
+    st.rerun()
+
+
+def complaint_label(c: origin_repo.ComplaintFacts) -> str:
+    filed = when(c.filed_at, "%m-%d")
+    return (
+        f"{c.complaint_no} · {c.department_name or '未指明部门'} · {c.category or '投诉'}"
+        f" · {COMPLAINT_STATUS.get(c.status, c.status)}（{filed}）"
+    )
+
+
 if flash := st.session_state.pop("flash", None):
     st.success(flash)
 
 with pool().connection() as conn:
     cases = repo.list_cases(conn, **actor.scope)
     notices = notice_repo.list_notices(conn, **actor.scope)
+    complaints = (
+        origin_repo.open_complaints(
+            conn,
+            region_prefix=actor.scope["region_prefix"],
+            department_code=actor.scope["department_code"],
+        )
+        if actor.role is Role.SUPERVISOR
+        else []
+    )
 
 # ------------------------------------------------------------------ open a case
 if actor.role is Role.SUPERVISOR:
-    with st.expander("立案：从告警或手工"):
+    with st.expander("立案：从告警、投诉或手工"):
         left, right = st.columns(2)
         alert_id = left.number_input("告警编号", min_value=1, step=1, value=None)
         if left.button("从告警立案", disabled=alert_id is None):
-            act("从告警立案", open_from_alert, int(alert_id), actor, now())
+            open_from("从告警立案", "alert", open_from_alert, int(alert_id))
+        complaint = left.selectbox(
+            "待处理投诉（未办结或经核查属实）",
+            complaints,
+            index=None,
+            format_func=complaint_label,
+            placeholder="选择投诉" if complaints else "暂无待处理投诉",
+        )
+        if left.button("从投诉立案", disabled=complaint is None) and complaint is not None:
+            open_from("从投诉立案", "complaint", open_from_complaint, complaint.complaint_no)
+        left.caption("巡查发现请在“视频巡查”的问题记录中点击“立案追责”。")
         with right.form("manual_case"):
             kind = st.selectbox(
                 "问责对象类型", list(SUBJECT_LABELS), format_func=SUBJECT_LABELS.get
@@ -138,6 +184,7 @@ st.dataframe(
                 "对象": f"{SUBJECT_LABELS[c.subject_kind]} {c.subject_name}",
                 "部门": c.department_name,
                 "问题": c.title,
+                "来源": origin_text(c.origin, c.origin_ref),
                 "措施": MEASURE_LABELS[Measure(c.measure)],
                 "文书": NOTICE_LABELS[NoticeType(c.notice_type)],
                 "状态": STATE_LABELS[CaseState(c.state)],
@@ -168,9 +215,11 @@ if not shown:
 # ------------------------------------------------------------------ one case
 turn = MY_TURN.get(actor.role, set())
 ordered = sorted(shown, key=lambda c: (c.state not in turn, -c.id))
+wanted = st.query_params.get("case", "")
 chosen = st.selectbox(
     "案件",
     ordered,
+    index=next((i for i, c in enumerate(ordered) if str(c.id) == wanted), 0),
     format_func=lambda c: f"#{c.id} {c.title}（{STATE_LABELS[CaseState(c.state)]}）",
 )
 with pool().connection() as conn:
@@ -190,7 +239,12 @@ c3.metric("文书", NOTICE_LABELS[NoticeType(case.notice_type)])
 c4.metric("回复期限", when(case.reply_due_at, "%m-%d %H:%M"))
 subject = f"{SUBJECT_LABELS[case.subject_kind]} {case.subject_name}"
 st.write(f"**问责对象**：{subject}（{case.department_name}）")
+st.write(f"**来源**：{origin_text(case.origin, case.origin_ref)}")
 st.write(f"**事实**：{case.facts}")
+if case.origin == "finding":
+    for e in evidence:
+        if e.kind == "snapshot" and e.path and Path(e.path).is_file():
+            st.image(e.path, caption=e.caption, width=360)
 if case.state == CaseState.DRAFT:
     st.caption(f"系统建议：{suggestion.reason}")
 

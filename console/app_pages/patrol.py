@@ -1,17 +1,23 @@
 """视频巡查: a wall of window snapshots refreshed every few seconds (click one to go live), a
 patrol that shows a department's or centre's windows live N seconds each and marks them
 patrolled, findings against the GB/T 36112 checklist with a snapshot and two clocks, and
-today's patrol coverage."""
+today's patrol coverage. A supervisor opens an accountability case from a finding (立案追责)
+and is taken to it in 责任追究; a finding with a case links to it."""
 
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from accountability.origins import open_from_finding
+from accountability.service import AccountabilityError, Actor
+from console.navigation import PAGES
 from console.services import pool, record, require_user, scope, settings
+from core.enums import Role
 from store.repos import patrols, reference
 from store.repos import video as video_repo
 from store.repos import video_evidence as evidence_repo
+from store.repos.accountability import origins as origin_repo
 from video.client import VideoClient, VideoServiceError
 from video.patrol import (
     CHECK_LABELS,
@@ -30,7 +36,9 @@ from video.patrol import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
+ACCOUNTABILITY = "app_pages/accountability.py"
 user = require_user()
+sees_cases = any(p.file == "accountability.py" and user.role in p.roles for p in PAGES)
 sc = scope()
 client = VideoClient(settings(), user.username, user.region_code)
 st.title("视频巡查")
@@ -69,6 +77,31 @@ def label(cam) -> str:  # type: ignore[no-untyped-def]
 def mark_visited(cam, patrol_id=None) -> None:  # type: ignore[no-untyped-def]
     with pool().connection() as conn:
         patrols.visit(conn, patrol_id, cam.window_code, user.username)
+
+
+def open_case(f) -> None:  # type: ignore[no-untyped-def]
+    """立案追责: open (or find) the finding's case, then show it in 责任追究."""
+    try:
+        with pool().connection() as conn:
+            case = open_from_finding(
+                conn, f.id, Actor.of(user), datetime.now(UTC), evidence_dir=settings().evidence_dir
+            )
+    except AccountabilityError as exc:
+        st.error(f"不能立案：{exc}")
+        return
+    record("accountability.from_finding", f"case:{case.id}", finding_id=f.id, window=f.window_code)
+    st.session_state["flash"] = f"已从巡查发现 #{f.id} 立案：追责案件 #{case.id}"
+    st.switch_page(ACCOUNTABILITY, query_params={"case": str(case.id)})
+
+
+def case_link(f, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    text = f"已立案：追责案件 #{case_id}"
+    if sees_cases:
+        st.page_link(
+            ACCOUNTABILITY, label=text, icon=":material/gavel:", query_params={"case": str(case_id)}
+        )
+    else:
+        st.caption(text)
 
 
 def live(cam, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -209,8 +242,12 @@ with finding_tab:
             department_code=dept_code,
             limit=50,
         )
+        cases = origin_repo.live_cases_of(
+            conn, "finding", [origin_repo.origin_ref("finding", f.id) for f in found]
+        )
     now = datetime.now(UTC)
     for f in found:
+        case_id = cases.get(origin_repo.origin_ref("finding", f.id))
         status = FindingStatus(f.status)
         late_respond, late_fix = overdue(status, finding_clocks(f.found_at), now)
         flags = " ".join(x for x, on in (("响应超时", late_respond), ("整改超时", late_fix)) if on)
@@ -218,6 +255,7 @@ with finding_tab:
         with st.expander(
             f"#{f.id} {windows[f.window_code].name if f.window_code in windows else f.window_code}"
             f" · {items_text} · {FINDING_STATUS_LABELS[status]} {flags}"
+            + (f" · 已立案 #{case_id}" if case_id else "")
         ):
             st.write(f"严重程度：{SEVERITY_LABELS[Severity(f.severity)]}　记录人：{f.inspector}")
             st.write(
@@ -252,6 +290,10 @@ with finding_tab:
                         record("video.finding_" + action.value, str(f.id), rule=rule)
                         st.toast("已更新" if ok else "状态已被他人更新")
                         st.rerun()
+            if case_id is not None:
+                case_link(f, case_id)
+            elif user.role == Role.SUPERVISOR and st.button("立案追责", key=f"case-{f.id}"):
+                open_case(f)
 
 with coverage_tab:
     codes = [k.window_code for k in cams]

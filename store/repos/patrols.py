@@ -251,3 +251,21 @@ def overdue_findings(conn: Connection[Any], now: datetime) -> list[FindingRow]:
             " or (status <> 'fixed' and fix_due_at <= %(n)s) order by found_at",
             {"n": now},
         ).fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class FindingHistoryRow:
+    at: datetime
+    actor: str
+    action: str  # opened | responded | fixed
+    note: str
+
+
+def finding_history(conn: Connection[Any], finding_id: int) -> list[FindingHistoryRow]:
+    """A finding's changes of status, oldest first."""
+    with conn.cursor(row_factory=class_row(FindingHistoryRow)) as cur:
+        return cur.execute(
+            "select at, actor, action, note from finding_history where finding_id = %s"
+            " order by at, id",
+            (finding_id,),
+        ).fetchall()
