@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,3 +99,29 @@ def run(
             busy = 0
         if not busy:
             stopping.wait(idle)
+
+
+def trial_message(
+    channel_name: str, actor: str, now: datetime, base_url: str | None = None
+) -> Message:
+    """The message of the console's 「发送测试消息」 button (its words make keyword-guarded
+    robots accept it: 告警, HallWatch)."""
+    return Message(
+        title="【测试】HallWatch 告警通知",
+        text=(
+            f"这是一条测试消息，用于确认通知渠道「{channel_name}」能收到告警。\n"
+            f"发送人 {actor}  时间 {now:%Y-%m-%d %H:%M:%S}"
+        ),
+        level="test",
+        event="test",
+        alert_id=0,
+        url=base_url,
+        data={"test": True, "channel": channel_name},
+    )
+
+
+def send_trial(kind: str, config: Mapping[str, Any], message: Message) -> None:
+    """Send a test message through the channel's real transport, as the worker would; raises
+    DeliveryError (`.permanent` says whether retrying can help)."""
+    sender(kind)(config, message)
+    log.info("test notification sent via %s", kind)

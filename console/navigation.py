@@ -65,6 +65,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "cameras.py", "摄像机管理", ":material/linked_camera:", frozenset({Role.ADMIN}), "系统"
     ),
+    PageSpec(
+        "alert_settings.py",
+        "告警设置",
+        ":material/notifications_paused:",
+        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        "系统",
+    ),
     PageSpec("users.py", "用户管理", ":material/group:", frozenset({Role.ADMIN}), "系统"),
     PageSpec("logout.py", "退出登录", ":material/logout:", ALL, "账户"),
 )

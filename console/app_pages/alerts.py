@@ -25,7 +25,7 @@ from console.services import pool, require_user, scope
 from core.calendar import official_calendar
 from core.enums import ALERT_LEVEL_LABELS, ROLE_LABELS, AlertLevel, Role
 from store.repos import reference
-from store.repos.alerts import board, records
+from store.repos.alerts import board, notify, records
 
 TZ = ZoneInfo("Asia/Shanghai")
 REFRESH_SECONDS = 5
@@ -49,6 +49,14 @@ ACTIVE = ["open", "acknowledged", "assigned"]
 user = require_user()
 where = scope()
 st.title("实时告警")
+if user.role == Role.ADMIN:  # a channel that fails for good sends nothing: say so
+    with pool().connection() as conn:
+        broken = [c.name for c in notify.failed_channels(conn)]
+    if broken:
+        st.warning(
+            f"通知渠道投递失败：{'、'.join(broken)}。告警通知未能送达。", icon=":material/warning:"
+        )
+        st.page_link("app_pages/alert_settings.py", label="前往告警设置处理")
 
 
 def _local(t: datetime | None) -> str:
