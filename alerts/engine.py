@@ -27,6 +27,7 @@ from core.calendar import WorkingCalendar, official_calendar
 from core.reference import Schedule
 from store.repos.alerts import board
 from store.repos.alerts import engine as repo
+from store.repos.alerts import silences as silence_repo
 
 log = logging.getLogger(__name__)
 REFRESH = 30.0  # seconds between reloads of calendars, settings, silences and matters
@@ -87,7 +88,7 @@ class Engine:
         with self.pool.connection() as conn:
             self.ctx = load_context(conn)
             self.applier.ctx = self.ctx
-            self.applier.silences = repo.silences(conn, self.clock())
+            self.applier.silences = silence_repo.in_force(conn, self.clock())
             self.matters = repo.matters(conn)
             if self.metrics is not None:
                 self.metrics.set_open(board.open_counts(conn))

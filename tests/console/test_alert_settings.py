@@ -343,7 +343,7 @@ def test_silences_are_listed_and_ended_only_within_the_users_region(conn, hall):
     there = Silence(0, {"rule": "window.empty"}, now, now + timedelta(hours=1), comment="别处")
     everywhere = Silence(0, {"level": "warning"}, now, None, SilenceSchedule.REST_DAYS)
     mine = silence_repo.create_silence(conn, here, created_by="admin", region_code="610802")
-    # written without a region (as `engine.add_silence` does): the named centre's region
+    # written without a region (as older rows were): the named centre's region
     legacy = silence_repo.create_silence(conn, here, created_by="engine", region_code="")
     other = silence_repo.create_silence(conn, there, created_by="x", region_code="610803")
     net = silence_repo.create_silence(conn, everywhere, created_by="root", region_code="")

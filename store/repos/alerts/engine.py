@@ -14,7 +14,6 @@ from psycopg import Connection
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
-from alerts.silences import Silence, SilenceSchedule
 from alerts.state import MatterInfo
 from core.enums import CaseType
 
@@ -376,49 +375,6 @@ def set_policy(conn: Connection[Any], scope: str, code: str, rule: str, preset: 
         " on conflict (scope, code, rule) do update set preset = excluded.preset",
         (scope, code, rule, preset),
     )
-
-
-def silences(conn: Connection[Any], now: datetime) -> list[Silence]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            "select id, matchers, starts_at, ends_at, schedule, weekdays, from_time, to_time,"
-            " comment from alert_silences where ends_at is null or ends_at > %s",
-            (now,),
-        ).fetchall()
-    return [
-        Silence(
-            id=r["id"],
-            matchers=r["matchers"],
-            starts_at=r["starts_at"],
-            ends_at=r["ends_at"],
-            schedule=SilenceSchedule(r["schedule"]),
-            weekdays=tuple(r["weekdays"]),
-            from_time=r["from_time"],
-            to_time=r["to_time"],
-            comment=r["comment"],
-        )
-        for r in rows
-    ]
-
-
-def add_silence(conn: Connection[Any], s: Silence, created_by: str) -> int:
-    row = conn.execute(
-        "insert into alert_silences (matchers, starts_at, ends_at, schedule, weekdays, from_time,"
-        " to_time, comment, created_by) values (%s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
-        (
-            Jsonb(dict(s.matchers)),
-            s.starts_at,
-            s.ends_at,
-            s.schedule.value,
-            list(s.weekdays),
-            s.from_time,
-            s.to_time,
-            s.comment,
-            created_by,
-        ),
-    ).fetchone()
-    assert row is not None
-    return int(_first(row))
 
 
 # ---------------------------------------------------------------- clock timers (table `clocks`)

@@ -1,5 +1,5 @@
 """Silences as people manage them on the console (告警设置): list those in a user's scope, create
-one, end one early. The engine reads the silences in force with `engine.silences`.
+one, end one early. The engine reads the silences in force with `in_force`.
 
 A silence's region is the one it was created for (`region_code`) or, for rows written without
 one, the region of the centre its matchers name; a silence naming no centre is network-wide:
@@ -12,7 +12,7 @@ from datetime import datetime, time
 from typing import Any
 
 from psycopg import Connection
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from alerts.silences import Silence, SilenceSchedule
@@ -120,3 +120,27 @@ def end_silence(
         {"id": silence_id, "now": now, "prefix": region_prefix},
     ).fetchone()
     return row is not None
+
+
+def in_force(conn: Connection[Any], now: datetime) -> list[Silence]:
+    """The silences not ended by `now` (what the engine checks findings against)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "select id, matchers, starts_at, ends_at, schedule, weekdays, from_time, to_time,"
+            " comment from alert_silences where ends_at is null or ends_at > %s",
+            (now,),
+        ).fetchall()
+    return [
+        Silence(
+            id=r["id"],
+            matchers=r["matchers"],
+            starts_at=r["starts_at"],
+            ends_at=r["ends_at"],
+            schedule=SilenceSchedule(r["schedule"]),
+            weekdays=tuple(r["weekdays"]),
+            from_time=r["from_time"],
+            to_time=r["to_time"],
+            comment=r["comment"],
+        )
+        for r in rows
+    ]
