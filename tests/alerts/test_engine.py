@@ -295,3 +295,33 @@ def test_an_unacknowledged_red_alert_is_escalated_to_the_leader(alert_pool, smal
 
 def test_matters_fee_standard_is_read_as_decimal(engine):
     assert engine.matters["YY-ZW-M002"].fee == Decimal("20.00")
+
+
+def test_a_silenced_alert_is_raised_on_the_board_but_notifies_no_channel(engine, conn):
+    from alerts.silences import Silence
+    from store.repos.alerts import notify
+    from store.repos.alerts import silences as silence_repo
+
+    hook = {"url": "http://127.0.0.1:9/"}
+    notify.add_channel(conn, "值班群", "webhook", hook, min_level="warning")
+    silence_repo.create_silence(
+        conn,
+        Silence(0, {"rule": "fee.off_standard"}, at("2020-01-01 00:00"), comment="收费系统升级"),
+        created_by="supervisor",
+        region_code="",
+    )
+    engine.refresh(force=True)  # the engine reloads silences
+    applied = {"matter_code": "YY-ZW-M002", "case_type": "instant", "applicant_name": "李四"}
+    fee = {"amount": "40.00"}
+    case = {"case_no": "S1", "department": DEPT_GA}
+    store_events(
+        conn,
+        [
+            event("case.applied", at("2025-09-16 10:00"), applied, **case),
+            event("fee.charged", at("2025-09-16 10:05"), fee, **case),
+        ],
+    )
+    drain(engine)
+    [alert] = active(conn, "fee.off_standard")
+    assert alert.silence_id is not None
+    assert notify.deliveries(conn, alert.id) == []
