@@ -21,7 +21,7 @@ from alerts.lifecycle import (
     DismissReason,
     TransitionError,
 )
-from console.services import pool, require_user, scope
+from console.services import pool, record, require_user, scope
 from core.calendar import official_calendar
 from core.enums import ALERT_LEVEL_LABELS, ROLE_LABELS, AlertLevel, Role
 from store.repos import reference
@@ -236,17 +236,24 @@ def actions(alert: records.AlertRow) -> None:
         if st.form_submit_button("驳回"):
             act(alert.id, Action.DISMISS, dismiss_reason=why, reason=note.strip())
             st.rerun()
-    if user.role in (Role.SUPERVISOR, Role.ADMIN) and st.button("立案追责", key=f"acc{alert.id}"):
-        from accountability.origins import open_from_alert
-        from accountability.service import AccountabilityError, Actor
+    if user.role == Role.SUPERVISOR and st.button("立案追责", key=f"acc{alert.id}"):
+        open_case(alert)
 
-        try:
-            with pool().connection() as conn:
-                case = open_from_alert(conn, alert.id, Actor.of(user), datetime.now(UTC))
-        except AccountabilityError as exc:
-            st.error(f"不能立案：{exc}")
-        else:
-            st.success(f"已立案（追责案件 #{case.id}），可在责任追究页面继续处理。")
+
+def open_case(alert: records.AlertRow) -> None:
+    """立案追责: open (or find) the alert's accountability case, then show it in 责任追究."""
+    from accountability.origins import open_from_alert
+    from accountability.service import AccountabilityError, Actor
+
+    try:
+        with pool().connection() as conn:
+            case = open_from_alert(conn, alert.id, Actor.of(user), datetime.now(UTC))
+    except AccountabilityError as exc:
+        st.error(f"不能立案：{exc}")
+        return
+    record("accountability.from_alert", f"case:{case.id}", alert_id=alert.id, rule=alert.rule)
+    st.session_state["flash"] = f"已从告警 #{alert.id} 立案：追责案件 #{case.id}"
+    st.switch_page("app_pages/accountability.py", query_params={"case": str(case.id)})
 
 
 def detail(alert_id: int) -> None:
