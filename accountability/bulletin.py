@@ -27,10 +27,12 @@ from accountability.notices.pdf import _env
 from accountability.numbering import default_issuer
 from core.enums import ALERT_LEVEL_LABELS, AlertLevel
 from store.repos import indicators as repo
+from store.repos import presence_daily
 from store.repos.accountability import notices as notice_repo
 
 log = logging.getLogger(__name__)
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+PRESENCE_REFRESH = timedelta(hours=1)
 
 
 def _pct(x: float | None) -> str:
@@ -107,6 +109,15 @@ def _centre_row(i: Indicators | None) -> tuple[list[str], list[str]]:
     return headers, values
 
 
+def _presence_row(i: Indicators | None) -> tuple[list[str], list[str]]:
+    """The centre's 在岗 and catalogue figures (second table of 一、总体情况)."""
+    headers = ["在岗率", "视频覆盖率", "进驻率", "审核权授权率", "审批权授权率"]
+    if i is None:
+        return headers, ["—"] * len(headers)
+    rates = (i.seat_rate, i.video_coverage, i.entry_rate, i.review_rate, i.approval_rate)
+    return headers, [_pct(x) for x in rates]
+
+
 def _cards(conn: Connection[Any], center_code: str, period: Period, tz: ZoneInfo) -> list[dict]:
     rows = repo.alerts_in(
         conn, period.start, period.end, ("red", "yellow"), center_code=center_code
@@ -144,6 +155,8 @@ def _ranking(month: Month) -> list[dict]:
             "on_time": _pct(r.indicators.on_time_rate),
             "early": _pct(r.indicators.early_rate),
             "satisfaction": _pct(r.indicators.satisfaction_rate),
+            "seat": _pct(r.indicators.seat_rate),
+            "entry": _pct(r.indicators.entry_rate),
             "warnings": r.warnings,
             "yellow": r.yellow,
             "red": r.red,
@@ -158,9 +171,10 @@ def _summary(name: str, period: Period, c: Indicators | None, counts: dict[str, 
     accepted, completed = (c.accepted, c.completed) if c else (0, 0)
     on_time = _pct(c.on_time_rate if c else None)
     satisfied = _pct(c.satisfaction_rate if c else None)
+    seat = f"窗口在岗率{_pct(c.seat_rate)}，" if c and c.seat_rate is not None else ""
     return (
         f"{period.label}，{name}共受理办件{accepted}件，办结{completed}件，按时办结率{on_time}，"
-        f"满意率{satisfied}；发生红牌{counts['red']}次、黄牌{counts['yellow']}次，"
+        f"满意率{satisfied}；{seat}发生红牌{counts['red']}次、黄牌{counts['yellow']}次，"
         f"作出问责处理{counts['measures']}件。现将有关情况通报如下。"
     )
 
@@ -187,6 +201,7 @@ def render(
         "measures": len(measures),
     }
     headers, values = _centre_row(month.centre)
+    presence_headers, presence_values = _presence_row(month.centre)
     html = (
         _env()
         .get_template("bulletin.html.j2")
@@ -202,6 +217,8 @@ def render(
             summary=_summary(info.name, period, month.centre, counts),
             centre_headers=headers,
             centre_values=values,
+            presence_headers=presence_headers,
+            presence_values=presence_values,
             ranking=_ranking(month),
             charts=charts(month),
             cards=cards,
@@ -279,16 +296,22 @@ def start_scheduler(
     pool: Any, storage: Storage, stopping: threading.Event, every_s: float = 600
 ) -> threading.Thread:
     """A thread that calls `run_due` every `every_s` seconds until `stopping` is set (for
-    hallwatch.stack)."""
+    hallwatch.stack), and keeps the 在岗 aggregate up to date at least every
+    `PRESENCE_REFRESH` (before the presence samples it sums are dropped after 30 days)."""
 
     def loop() -> None:
         from datetime import UTC
 
+        refreshed: datetime | None = None
         while not stopping.is_set():
+            now = datetime.now(UTC)
             try:
                 with pool.connection() as conn:
                     conn.autocommit = True
-                    run_due(conn, storage, datetime.now(UTC))
+                    if refreshed is None or now - refreshed >= PRESENCE_REFRESH:
+                        presence_daily.refresh(conn)
+                        refreshed = now
+                    run_due(conn, storage, now)
             except Exception:  # the worker boundary: log and try again later
                 log.exception("monthly bulletin job failed")
             stopping.wait(every_s)

@@ -17,20 +17,34 @@ cases of the period (local days of the centre):
 - 投诉率 = complaints filed in the period / completed (departments, centres and regions only:
   complaints name no window or person).
 - Data completeness: completed cases lacking acceptance, staff, window or matter / completed.
-在岗率 needs the video presence samples and 进驻率/授权率 the catalogue; they are not computed here.
+- 在岗率 (and 视频覆盖率) from the video presence samples, for every level: see
+  accountability/seat_time.py for the minutes counted and how staff are credited.
+- 进驻率 = matters that should be handled in the hall (应进必进) and are in the hall's catalogue
+  (已进驻) / matters that should be. "Handled in the hall" is the catalogue's word, not the
+  period's traffic: the seed documents count 进驻 from the catalogue (应进驻 X 项, 已进驻 Y 项),
+  and a matter without applicants this month is still handled in the hall. Matters of the hall
+  catalogue without any case accepted at a window in the period are counted beside it
+  (有办件事项), which shows 明进暗不进 — in the hall on paper only.
+- 审核权授权率 / 审批权授权率 = matters in the hall whose windows hold the department's 审核权 /
+  审批权 / matters in the hall.
+  The catalogue has no history: any period reads the current catalogue. Departments, centres
+  and regions only (a window or a person has no catalogue).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from psycopg import Connection
 
+from accountability.seat_time import SeatTime, seat_times
+from store.repos import catalogue as catalogue_repo
 from store.repos import indicators as repo
+from store.repos import presence_daily
 
 
 class Level(StrEnum):
@@ -114,6 +128,13 @@ class Indicators:
     incomplete_rate: float | None
     early: int = 0
     sums: repo.Sums | None = None
+    seat_rate: float | None = None  # 在岗率
+    video_coverage: float | None = None  # 视频覆盖率
+    entry_rate: float | None = None  # 进驻率
+    review_rate: float | None = None  # 审核权授权率
+    approval_rate: float | None = None  # 审批权授权率
+    seat: SeatTime | None = None
+    catalogue: catalogue_repo.Catalogue | None = None
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -144,6 +165,32 @@ def from_sums(s: repo.Sums, complaints: int | None = None) -> Indicators:
     )
 
 
+def with_extras(
+    i: Indicators, seat: SeatTime | None, cat: catalogue_repo.Catalogue | None
+) -> Indicators:
+    """`i` with 在岗率 from `seat` and 进驻率/授权率 from `cat`."""
+    return replace(
+        i,
+        seat=seat,
+        seat_rate=seat.rate if seat else None,
+        video_coverage=seat.coverage if seat else None,
+        catalogue=cat,
+        entry_rate=_ratio(cat.entered_n, cat.required_n) if cat else None,
+        review_rate=_ratio(cat.review_n, cat.in_hall_n) if cat else None,
+        approval_rate=_ratio(cat.approval_n, cat.in_hall_n) if cat else None,
+    )
+
+
+def zero_sums(key: str) -> repo.Sums:
+    return repo.Sums(key, *([0] * len(repo.SUM_COLUMNS)))
+
+
+def refresh_all(conn: Connection[Any]) -> None:
+    """Bring both daily aggregates (cases, presence) up to date."""
+    repo.refresh(conn)
+    presence_daily.refresh(conn)
+
+
 def compute(
     conn: Connection[Any],
     level: Level | str,
@@ -153,29 +200,36 @@ def compute(
     department_code: str | None = None,
     center_code: str | None = None,
     refresh: bool = False,
+    now: datetime | None = None,
 ) -> list[Indicators]:
-    """The indicators of every group of `level` in scope for `period`."""
+    """The indicators of every group of `level` in scope for `period` (groups with cases, seat
+    time or a catalogue); scheduled minutes count up to `now` when given. The seat-time
+    aggregate is brought up to date by `refresh` here, by the bulletin job (hourly) and by
+    绩效统计's 刷新统计."""
     level = Level(level)
     if refresh:
-        repo.refresh(conn)
-    rows = repo.sums(
-        conn,
-        level.value,
-        period.start,
-        period.end,
-        region_prefix=region_prefix,
-        department_code=department_code,
-        center_code=center_code,
-    )
+        refresh_all(conn)
+    scope: dict[str, Any] = {
+        "region_prefix": region_prefix,
+        "department_code": department_code,
+        "center_code": center_code,
+    }
+    rows = {s.key: s for s in repo.sums(conn, level.value, period.start, period.end, **scope)}
+    seats = seat_times(conn, level.value, period.start, period.end, now=now, **scope)
+    cats: dict[str, catalogue_repo.Catalogue] = {}
+    if level in (Level.DEPARTMENT, Level.CENTER, Level.REGION):
+        found = catalogue_repo.catalogue(conn, level.value, period.start, period.end, **scope)
+        cats = {c.key: c for c in found}
     per_dep = repo.complaints(conn, period.start, period.end, center_code=center_code)
     out = []
-    for s in rows:
+    for key in sorted(set(rows) | set(seats) | set(cats)):
         n: int | None = None
         if level is Level.DEPARTMENT:
-            n = per_dep.get(s.key, 0)
+            n = per_dep.get(key, 0)
         elif level in (Level.CENTER, Level.REGION):
             n = sum(per_dep.values())
-        out.append(from_sums(s, n))
+        i = from_sums(rows.get(key) or zero_sums(key), n)
+        out.append(with_extras(i, seats.get(key), cats.get(key)))
     return out
 
 

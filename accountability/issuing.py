@@ -26,9 +26,12 @@ from accountability.notices.pdf import render_pdf
 from accountability.notices.types import NoticeType
 from accountability.numbering import Issuer, default_issuer, doc_number
 from accountability.service import SYSTEM, Actor, load, move, reply_required
-from store.repos import audit
+from accountability.wording import CaseOrigin
+from store.repos import audit, patrols
 from store.repos.accountability import cases as repo
 from store.repos.accountability import notices as notice_repo
+from store.repos.accountability import origins as origin_repo
+from store.repos.alerts import records as alert_repo
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +113,8 @@ def _issuer(center: notice_repo.CenterInfo) -> Issuer:
 def _record_measure(
     conn: Connection[Any], case: repo.AccCase, now: datetime, year: int, actor: Actor
 ) -> None:
-    consequences: list[str] = []
-    if case.measure == Measure.WARNING and case.subject_kind == "staff":
-        earlier = [
-            m
-            for m in repo.measures_of(conn, "staff", case.subject_code, year=year)
-            if m.measure == Measure.WARNING and m.revoked_at is None
-        ]
-        consequences = [c.value for c in warning_consequences(len(earlier) + 1)]
+    nth = _nth_warning(conn, case, year)
+    consequences = [c.value for c in warning_consequences(nth)] if nth else []
     repo.add_measure(conn, case, at=now, year=year, actor=actor.username, consequences=consequences)
 
 
@@ -131,15 +128,9 @@ def _context(
     tz: str,
 ) -> NoticeContext:
     subject = repo.describe_subject(conn, case.subject_kind, case.subject_code)
-    nth, consequences = 0, ()
-    if case.measure == Measure.WARNING and case.subject_kind == "staff":
-        nth = 1 + sum(
-            1
-            for m in repo.measures_of(conn, "staff", case.subject_code, year=today.year)
-            if m.measure == Measure.WARNING and m.revoked_at is None
-        )
-        consequences = warning_consequences(nth)
-    timeline, evidence = _appendix(repo.evidence(conn, case.id), tz)
+    nth = _nth_warning(conn, case, today.year)
+    items = repo.evidence(conn, case.id)
+    timeline, evidence = _appendix(items, tz)
     return NoticeContext(
         doc_type=NoticeType(case.notice_type),
         issuer=issuer,
@@ -155,10 +146,45 @@ def _context(
         window_name=subject.window_name if subject else None,
         points=case.points,
         nth_warning=nth,
-        consequences=consequences,
+        consequences=warning_consequences(nth) if nth else (),
         timeline=timeline,
         evidence=evidence,
+        origin=case_origin(conn, case, items),
     )
+
+
+def _nth_warning(conn: Connection[Any], case: repo.AccCase, year: int) -> int:
+    """This 效能告诫 is the person's nth of the year (0: the case is no 效能告诫 to a person)."""
+    if case.measure != Measure.WARNING or case.subject_kind != "staff":
+        return 0
+    return 1 + sum(
+        1
+        for m in repo.measures_of(conn, "staff", case.subject_code, year=year)
+        if m.measure == Measure.WARNING and m.revoked_at is None
+    )
+
+
+def case_origin(
+    conn: Connection[Any], case: repo.AccCase, items: list[repo.Evidence]
+) -> CaseOrigin:
+    """What the case was opened from, for the notice's wording: an alert's rule (from the
+    case's alert evidence, else the alert), a finding's checklist items, a complaint's category
+    and whether it was found true. An origin that is gone words the case by its title."""
+    key = (case.origin_ref or "").split(":", 1)[-1]
+    if case.origin == "alert":
+        rule = next((e.detail.get("rule") for e in items if e.kind == "alert"), None)
+        if rule is None and key.isdigit():
+            alert = alert_repo.get(conn, int(key))
+            rule = alert.rule if alert else None
+        return CaseOrigin("alert", rule=rule)
+    if case.origin == "finding" and key.isdigit():
+        found = patrols.finding(conn, int(key))
+        return CaseOrigin("finding", items=tuple(found.items) if found else ())
+    if case.origin == "complaint" and key:
+        c = origin_repo.complaint_facts(conn, key)
+        if c is not None:
+            return CaseOrigin("complaint", category=c.category, substantiated=c.substantiated)
+    return CaseOrigin(case.origin)
 
 
 def _appendix(

@@ -4,11 +4,12 @@ scoring model, and the ranking — what 绩效统计 shows and the 月度通报 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from psycopg import Connection
 
-from accountability.indicators import Indicators, Level, Period, compute, from_sums
+from accountability.indicators import Indicators, Level, Period, compute, from_sums, zero_sums
 from accountability.scoring import MonthCounts, Score, ScoringModel, model_from, rank, score
 from store.repos import indicators as repo
 
@@ -34,12 +35,20 @@ class Month:
 
 
 def month_of(
-    conn: Connection[Any], center_code: str, period: Period, *, refresh: bool = False
+    conn: Connection[Any],
+    center_code: str,
+    period: Period,
+    *,
+    refresh: bool = False,
+    now: datetime | None = None,
 ) -> Month:
-    """Indicators, cards and scores of every department of the centre in `period`."""
+    """Indicators, cards and scores of every department of the centre in `period` (scheduled
+    minutes of 在岗率 up to `now` when given)."""
     model = model_from(repo.scoring_config(conn, center_code))
-    deps = compute(conn, Level.DEPARTMENT, period, center_code=center_code, refresh=refresh)
-    centre = compute(conn, Level.CENTER, period, center_code=center_code)
+    deps = compute(
+        conn, Level.DEPARTMENT, period, center_code=center_code, refresh=refresh, now=now
+    )
+    centre = compute(conn, Level.CENTER, period, center_code=center_code, now=now)
     cards = repo.alert_counts(conn, period.start, period.end, center_code=center_code)
     names = repo.department_names(conn, center_code)
     by_code = {i.key: i for i in deps}
@@ -65,4 +74,4 @@ def month_of(
 
 
 def _empty(code: str) -> Indicators:
-    return from_sums(repo.Sums(code, *([0] * len(repo.SUM_COLUMNS))))
+    return from_sums(zero_sums(code))

@@ -6,13 +6,18 @@ live case: opening it again returns that case (the origin_ref is the link)."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from psycopg import Connection
 
+from accountability import alert_facts as alert_words
 from accountability import facts as wording
 from accountability.notices.types import NoticeType
 from accountability.service import (
@@ -31,48 +36,11 @@ from store.repos.accountability import origins as origin_repo
 from store.repos.alerts import records as alert_repo
 from store.repos.events import complaint_events
 
-# What went wrong, per alert rule, as a case title's tail (…办件超过承诺时限).
-RULE_PHRASES = {
-    "case.promised_deadline": "超过承诺时限",
-    "case.legal_deadline": "超过法定时限",
-    "case.second_supplement": "多次要求补正",
-    "case.late_supplement": "未按时一次性告知补正",
-    "case.off_system": "体外循环",
-    "fee.off_standard": "收费与标准不符",
-    "fee.free_matter": "免费事项违规收费",
-    "window.empty": "窗口空岗",
-    "supervision.reply_deadline": "逾期未回复督办",
-}
+log = logging.getLogger(__name__)
 
-
-def _day(dt: datetime | None, tz: ZoneInfo) -> str:
-    if dt is None:
-        return "（未知）"
-    d = dt.astimezone(tz)
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _minute(dt: datetime, tz: ZoneInfo) -> str:
-    d = dt.astimezone(tz)
-    return f"{d.year}年{d.month}月{d.day}日{d.hour}时{d.minute:02d}分"
-
-
-def case_facts_text(
-    facts: repo.CaseFacts, alert: alert_repo.AlertRow, now: datetime, tz: ZoneInfo
-) -> str:
-    """The facts of an overdue (or otherwise flagged) 办件, in the words of a notice."""
-    matter = facts.matter_name or "事项"
-    limit = f"，承诺时限{facts.promised_days}个工作日" if facts.promised_days else ""
-    text = f"办件编号{facts.case_no}（{matter}{limit}）于{_day(facts.accepted_at, tz)}受理"
-    if facts.promised_due_at:
-        text += f"，承诺办结期限为{_day(facts.promised_due_at, tz)}"
-    if facts.completed_at:
-        text += f"，于{_day(facts.completed_at, tz)}办结"
-    else:
-        text += f"，截至{_minute(now, tz)}仍未办结"
-    level = ALERT_LEVEL_LABELS[AlertLevel(alert.level)]
-    phrase = RULE_PHRASES.get(alert.rule, alert.summary)
-    return f"{text}，{phrase}。电子监察系统于{_minute(alert.since, tz)}对该办件亮{level}"
+# (evidence id, its SHA-256) -> the file's bytes, or None when they cannot be had now: how the
+# console fetches a snapshot kept at a hall's edge box (video/client.py `try_evidence`)
+FetchEvidence = Callable[[int, str], bytes | None]
 
 
 def open_from_alert(
@@ -82,27 +50,27 @@ def open_from_alert(
     now: datetime,
     tz: str = "Asia/Shanghai",
     notice_type: NoticeType = NoticeType.SUPERVISION_ORDER,
+    *,
+    evidence_dir: Path | None = None,
 ) -> repo.AccCase:
-    """Open (or find) the case of an alert, with the alert and the 办件's events as evidence.
+    """Open (or find) the case of an alert, with the alert and the 办件's events as evidence
+    (and its snapshot: a path relative to `evidence_dir`, as video stores it, or absolute).
     An alert is answered with a 督办通知书 unless the supervisor picks another document; the
     measure is the suggestion for the subject (at least 约谈 for a red card)."""
     alert = alert_repo.get(conn, alert_id)
     if alert is None:
         raise NotFound(f"告警 {alert_id} 不存在")
-    zone = ZoneInfo(tz)
     facts = repo.case_facts(conn, alert.case_no) if alert.case_no else None
     kind, code = _subject(alert, facts)
-    phrase = RULE_PHRASES.get(alert.rule, "存在问题")
-    if facts is not None:
-        title = f"{facts.matter_name or ''}办件{phrase}"
-        text = case_facts_text(facts, alert, now, zone)
-    else:
-        title, text = phrase, alert.summary
+    department = (facts.department_code if facts else None) or alert.department_code
+    window = (facts.window_code if facts else None) or alert.window_code
+    place = _place(conn, department, window, None)
+    about = alert_words.AlertCase(alert, facts, place, now, ZoneInfo(tz))
     draft = CaseDraft(
         kind,
         code,
-        title,
-        text,
+        alert_words.alert_title(about),
+        alert_words.alert_facts(about),
         origin="alert",
         origin_ref=f"alert:{alert.id}",
         alert_level=AlertLevel(alert.level),
@@ -110,7 +78,7 @@ def open_from_alert(
     )
     case = open_case(conn, draft, actor, now)
     if not repo.evidence(conn, case.id):
-        _attach(conn, case, alert, actor, now)
+        _attach(conn, case, alert, actor, now, evidence_dir)
     return case
 
 
@@ -132,6 +100,7 @@ def _attach(
     alert: alert_repo.AlertRow,
     actor: Actor,
     now: datetime,
+    evidence_dir: Path | None = None,
 ) -> None:
     level = ALERT_LEVEL_LABELS[AlertLevel(alert.level)]
     repo.add_evidence(
@@ -154,7 +123,7 @@ def _attach(
             "现场截图",
             actor=actor.username,
             at=now,
-            path=snapshot,
+            path=_alert_snapshot(snapshot, evidence_dir),
             occurred_at=alert.since,
         )
     for event in repo.case_events(conn, alert.case_no) if alert.case_no else []:
@@ -212,15 +181,24 @@ def open_from_finding(
     now: datetime,
     *,
     evidence_dir: Path,
+    fetch_evidence: FetchEvidence | None = None,
     tz: str = "Asia/Shanghai",
     notice_type: NoticeType = NoticeType.SUPERVISION_ORDER,
 ) -> repo.AccCase:
     """Open (or find) the case of a video-patrol finding: against the staff member on duty at
     the window then (when attendance names exactly one), else the window; its course and its
     snapshot (a file under `evidence_dir`, for the notice's appendix) as evidence. A finding
-    has one live case: opening it again returns that case."""
+    has one live case: opening it again returns that case.
+
+    A snapshot taken at a hall's edge box is not under `evidence_dir`: `fetch_evidence` gets it
+    from there (before the transaction, so no lock waits on the WAN) and a copy checked against
+    its SHA-256 is kept under `evidence_dir`, so the notice embeds the picture whenever it is
+    rendered. When it cannot be had, the evidence says that the picture is kept at the hall,
+    with its SHA-256."""
     _may_open(actor)
     ref = origin_repo.origin_ref("finding", finding_id)
+    if fetch_evidence is not None and origin_repo.live_case_of(conn, "finding", ref) is None:
+        _fetch_snapshot(conn, finding_id, actor, evidence_dir, fetch_evidence)
     with conn.transaction():
         origin_repo.lock_origin(conn, ref)
         existing = origin_repo.live_case_of(conn, "finding", ref)
@@ -268,19 +246,77 @@ def _attach_finding(
     if shot is None:
         return
     by = names.get(shot.requested_by, shot.requested_by)
+    local = _local_snapshot(evidence_dir, shot)
+    caption = f"视频巡查截图（摄像机{shot.camera_code}，{by}抓拍）"
+    if local is None:
+        caption = (
+            f"视频巡查截图（摄像机{shot.camera_code}，{by}抓拍；原图保存在该大厅的视频服务，"
+            f"未随本文附上，SHA-256：{shot.sha256}）"
+        )
     repo.add_evidence(
         conn,
         case.id,
         "snapshot",
-        f"视频巡查截图（摄像机{shot.camera_code}，{by}抓拍）",
+        caption,
         actor=actor.username,
         at=now,
         ref=f"evidence:{shot.id}",
         occurred_at=shot.taken_at,
-        path=str((evidence_dir / shot.path).absolute()),
+        path=None if local is None else str(local),
         sha256=shot.sha256,
         detail={"finding_id": f.id, "camera_code": shot.camera_code, "bytes": shot.bytes},
     )
+
+
+def _alert_snapshot(path: str, evidence_dir: Path | None) -> str | None:
+    """An alert's snapshot file as the notice opens it: a path relative to `evidence_dir` (as
+    video stores evidence paths) under it, an absolute one as given, one that would leave the
+    folder (`..`) none."""
+    if evidence_dir is None or PurePath(path).is_absolute():
+        return path
+    found = _snapshot_file(evidence_dir, path)
+    return None if found is None else str(found)
+
+
+def _snapshot_file(evidence_dir: Path, relative: str) -> Path | None:
+    """Where an evidence row's file lies under `evidence_dir` (None for a path that would
+    leave it: absolute or with `..`)."""
+    rel = PurePath(relative)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        return None
+    return (evidence_dir / rel).absolute()
+
+
+def _local_snapshot(evidence_dir: Path, shot: video_repo.Evidence) -> Path | None:
+    """The snapshot's file under `evidence_dir` when it is there with the row's SHA-256."""
+    path = _snapshot_file(evidence_dir, shot.path)
+    if path is None or not path.is_file():
+        return None
+    if hashlib.sha256(path.read_bytes()).hexdigest() != shot.sha256:
+        log.warning("evidence %s: %s does not match its SHA-256", shot.id, path)
+        return None
+    return path
+
+
+def _fetch_snapshot(
+    conn: Connection[Any], finding_id: int, actor: Actor, evidence_dir: Path, fetch: FetchEvidence
+) -> None:
+    """Copy the finding's snapshot under `evidence_dir` from the video service that keeps it,
+    unless it is already there (or the finding is not the actor's to open)."""
+    f = patrols.finding(conn, finding_id)
+    if f is None or not f.evidence_id or not _in_scope(actor, f.region_code, f.department_code):
+        return
+    shot = video_repo.evidence(conn, f.evidence_id)
+    path = None if shot is None else _snapshot_file(evidence_dir, shot.path)
+    if shot is None or path is None or _local_snapshot(evidence_dir, shot) is not None:
+        return
+    body = fetch(shot.id, shot.sha256)
+    if body is None or hashlib.sha256(body).hexdigest() != shot.sha256:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(body)
+    os.replace(part, path)
 
 
 def _display_names(conn: Connection[Any], usernames: set[str]) -> dict[str, str]:

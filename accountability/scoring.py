@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class Grades(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    excellent: float = Field(95, description="优秀 at or above")
-    good: float = Field(85, description="良好 at or above")
-    passing: float = Field(70, description="合格 at or above; below: 不合格")
+    excellent: float = Field(default=95, description="优秀 at or above")
+    good: float = Field(default=85, description="良好 at or above")
+    passing: float = Field(default=70, description="合格 at or above; below: 不合格")
 
 
 class ScoringModel(BaseModel):
@@ -27,16 +27,16 @@ class ScoringModel(BaseModel):
 
     name: str = "published"
     base: float = 100
-    warnings_per_block: int = Field(3, ge=1, description="every N warnings …")
-    points_per_warning_block: float = Field(3, ge=0, description="… cost this many points")
-    points_per_yellow: float = Field(5, ge=0)
-    points_per_red: float = Field(10, ge=0)
-    early_step_pct: float = Field(10, gt=0, description="+bonus per this % finished early")
-    early_bonus: float = Field(1, ge=0)
-    incomplete_step_pct: float = Field(1, gt=0, description="−points per this % incomplete")
-    incomplete_points: float = Field(1, ge=0)
-    incomplete_max: float = Field(5, ge=0, description="cap of the completeness deduction")
-    max_score: float | None = Field(None, description="cap of the total (None: no cap)")
+    warnings_per_block: int = Field(default=3, ge=1, description="every N warnings …")
+    points_per_warning_block: float = Field(default=3, ge=0, description="… cost this many points")
+    points_per_yellow: float = Field(default=5, ge=0)
+    points_per_red: float = Field(default=10, ge=0)
+    early_step_pct: float = Field(default=10, gt=0, description="+bonus per this % finished early")
+    early_bonus: float = Field(default=1, ge=0)
+    incomplete_step_pct: float = Field(default=1, gt=0, description="−points per this % incomplete")
+    incomplete_points: float = Field(default=1, ge=0)
+    incomplete_max: float = Field(default=5, ge=0, description="cap of the completeness deduction")
+    max_score: float | None = Field(default=None, description="cap of the total (None: no cap)")
     grades: Grades = Grades()
 
 

@@ -90,6 +90,10 @@ class Matter(_Ref):
     promised_days: int = Field(ge=0, description="承诺时限(工作日), 0 for 即办")
     fee: Decimal | None = Field(default=None, description="收费标准(元); None means free")
     level: int = Field(default=4, ge=1, le=6, description="行使层级 1 国家 … 6 村")
+    hall_required: bool = Field(default=True, description="应进必进: should be handled in the hall")
+    in_hall: bool = Field(default=True, description="已进驻: in the hall's catalogue")
+    review_authorised: bool = Field(default=False, description="审核权 delegated to the window")
+    approval_authorised: bool = Field(default=False, description="审批权 delegated to the window")
 
 
 class Camera(_Ref):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from core.enums import ROLE_LABELS
 from core.reference import Hall
 from core.settings import Settings
-from hallwatch.demo import DEMO_PASSWORD, seed_hall, seed_users
+from hallwatch.demo import DEMO_PASSWORD, demo_catalogue, seed_hall, seed_users
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def seed(settings: Settings, db: Database) -> list[tuple[str, str, str]]:
     """Load the demo centre and users (idempotent); returns (username, password, role label)."""
     hall = demo_hall()
     with db.connect(autocommit=True) as conn:
-        seed_hall(conn, hall)
+        seed_hall(conn, demo_catalogue(hall))
         people = seed_users(conn, hall)
     return [(u.username, DEMO_PASSWORD, ROLE_LABELS[u.role]) for u in people]
 

@@ -1,6 +1,7 @@
 """Compose a notice's fields from a case: title, addressee, body (Jinja2 text templates, one per
-type, in templates/body/), attachments, signature, dates, 版记 and the evidence appendix. Pure:
-the issue date is passed in."""
+type, in templates/body/, worded for the case's origin and rule by accountability.wording),
+attachments, signature, dates, 版记 and the evidence appendix. Pure: the issue date is passed
+in."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from accountability.notices.document import (
 )
 from accountability.notices.types import NOTICE_LABELS, REPLY_REQUIRED, NoticeType
 from accountability.numbering import Issuer
+from accountability.wording import MANUAL, CaseOrigin, wording_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 GENERAL_ADDRESSEE = "各进驻部门、各窗口"
@@ -47,6 +49,7 @@ class NoticeContext:
     timeline: tuple[TimelineRow, ...] = ()
     evidence: tuple[EvidenceItem, ...] = ()
     cc: tuple[str, ...] = field(default=())
+    origin: CaseOrigin = MANUAL  # what the case was opened from: the wording follows it
 
 
 class ComposeError(ValueError):
@@ -95,14 +98,22 @@ def parse_body(text: str) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
-def compose(ctx: NoticeContext) -> NoticeFields:
-    needs_reply = ctx.doc_type in REPLY_REQUIRED
-    if needs_reply and ctx.reply_due is None:
-        raise ComposeError(f"{NOTICE_LABELS[ctx.doc_type]}: 缺少回复期限")
-    body = _template(ctx.doc_type).render(
+def body_text(ctx: NoticeContext) -> str:
+    """The body of the notice as its type's template words it for the case's origin and rule
+    (blank-line separated paragraphs, see `parse_body`)."""
+    words = wording_for(ctx.origin, ctx.issuer.name, ctx.case_title)
+    subject = subject_phrase(ctx)
+    return _template(ctx.doc_type).render(
         organ=ctx.issuer.name,
-        subject=subject_phrase(ctx),
+        subject=subject,
+        target=subject or "你单位",  # 决定对…予以 / 给予…
         department=ctx.department,
+        found=words.found,
+        during=words.during,
+        basis=words.basis,
+        demand=words.demand,
+        follow=words.follow,
+        prevent=words.prevent,
         facts=sentence(ctx.facts),
         measure=MEASURE_LABELS[ctx.measure],
         points=_points(ctx.points),
@@ -110,6 +121,13 @@ def compose(ctx: NoticeContext) -> NoticeFields:
         nth=ctx.nth_warning,
         consequences="、".join(CONSEQUENCE_LABELS[c] for c in ctx.consequences),
     )
+
+
+def compose(ctx: NoticeContext) -> NoticeFields:
+    needs_reply = ctx.doc_type in REPLY_REQUIRED
+    if needs_reply and ctx.reply_due is None:
+        raise ComposeError(f"{NOTICE_LABELS[ctx.doc_type]}: 缺少回复期限")
+    body = body_text(ctx)
     appendix = bool(ctx.timeline or ctx.evidence)
     general = ctx.doc_type is NoticeType.BULLETIN
     return NoticeFields(

@@ -202,6 +202,7 @@ def _main(d: DocxDocument, doc: NoticeFields, fonts: FontSet) -> None:
     for item in doc.body:
         family = {"h1": fonts.hei, "h2": fonts.kai}.get(item.style, fonts.body)
         p = _para(d, item.text, family, bold=item.style == "h3")
+        p.paragraph_format.keep_with_next = item.style != "body"  # no heading at a page foot
         _indent_chars(p, first_line=2)
     for i, name in enumerate(doc.attachments):
         many = len(doc.attachments) > 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from accountability.notices import layout
 from accountability.notices.document import NoticeFields, cn_date
@@ -20,13 +22,30 @@ class RenderError(RuntimeError):
     """WeasyPrint could not render the notice."""
 
 
+# A standard's number (GB/T 36112, GB/T 9704-2012) is not broken across lines (after the /),
+# and its space is a fixed gap, not one that justification stretches.
+STANDARD = re.compile(r"(?<![A-Za-z])((?:GB|DB\d*)(?:/[TZ])?) ?(\d+(?:[.-]\d+)*)")
+_KEPT = Markup('<span class="nowrap">%s<span class="gap"></span>%s</span>')
+
+
+def keep_standards(text: str) -> Markup:
+    """`text` escaped, with each standard's number kept on one line."""
+    out, last = [], 0
+    for m in STANDARD.finditer(text):
+        out += [escape(text[last : m.start()]), _KEPT % (m[1], m[2])]
+        last = m.end()
+    return Markup("").join([*out, escape(text[last:])])
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html.j2"]),
     )
+    env.filters["keep_standards"] = keep_standards
+    return env
 
 
 def stylesheet(doc: NoticeFields, fonts: FontSet) -> str:

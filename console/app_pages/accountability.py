@@ -82,11 +82,11 @@ def act(label: str, fn, *args, **kwargs) -> None:
     st.rerun()
 
 
-def open_from(label: str, origin: str, fn, *args) -> None:
+def open_from(label: str, origin: str, fn, *args, **kw) -> None:
     """Open a case from an alert or a complaint, audit it, and show it."""
     try:
         with pool().connection() as conn:
-            case = fn(conn, *args, actor, now())
+            case = fn(conn, *args, actor, now(), **kw)
     except ERRORS as exc:
         st.error(f"{label}失败：{exc}")
         return
@@ -126,7 +126,8 @@ if actor.role is Role.SUPERVISOR:
         left, right = st.columns(2)
         alert_id = left.number_input("告警编号", min_value=1, step=1, value=None)
         if left.button("从告警立案", disabled=alert_id is None):
-            open_from("从告警立案", "alert", open_from_alert, int(alert_id))
+            evidence = settings().evidence_dir
+            open_from("从告警立案", "alert", open_from_alert, int(alert_id), evidence_dir=evidence)
         complaint = left.selectbox(
             "待处理投诉（未办结或经核查属实）",
             complaints,

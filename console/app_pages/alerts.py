@@ -21,7 +21,7 @@ from alerts.lifecycle import (
     DismissReason,
     TransitionError,
 )
-from console.services import pool, record, require_user, scope
+from console.services import pool, record, require_user, scope, settings
 from core.calendar import official_calendar
 from core.enums import ALERT_LEVEL_LABELS, ROLE_LABELS, AlertLevel, Role
 from store.repos import reference
@@ -245,9 +245,12 @@ def open_case(alert: records.AlertRow) -> None:
     from accountability.origins import open_from_alert
     from accountability.service import AccountabilityError, Actor
 
+    evidence = settings().evidence_dir
     try:
         with pool().connection() as conn:
-            case = open_from_alert(conn, alert.id, Actor.of(user), datetime.now(UTC))
+            case = open_from_alert(
+                conn, alert.id, Actor.of(user), datetime.now(UTC), evidence_dir=evidence
+            )
     except AccountabilityError as exc:
         st.error(f"不能立案：{exc}")
         return

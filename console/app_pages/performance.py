@@ -1,13 +1,23 @@
 """绩效统计: the indicators of DOMAIN.md per window, staff member, department or centre for a
-day, month, quarter or year; the month's scores and ranking of departments; a daily trend; and
-the 办件 behind a number (drill-down)."""
+day, month, quarter or year — 办件 indicators, 在岗率 from the video, 进驻率 and 授权率 from the
+matter catalogue; the month's scores and ranking of departments; a daily trend; and the 办件
+behind a number (drill-down)."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from accountability.indicators import LEVEL_LABELS, Level, compute, parse_period, trend
+from accountability.indicators import (
+    LEVEL_LABELS,
+    Indicators,
+    Level,
+    compute,
+    parse_period,
+    refresh_all,
+    trend,
+)
 from accountability.monthly import month_of
 from console.services import pool, require_user, scope
 from store.repos import indicators as repo
@@ -16,6 +26,7 @@ from store.repos import reference
 require_user()
 where = scope()
 st.title("绩效统计")
+CATALOGUE_LEVELS = (Level.DEPARTMENT, Level.CENTER)  # a window or a person has no catalogue
 
 
 def pct(x: float | None) -> str:
@@ -24,6 +35,32 @@ def pct(x: float | None) -> str:
 
 def num(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
+
+
+def hours(minutes: float | None) -> str:
+    return "—" if minutes is None else f"{minutes / 60:.1f}"
+
+
+def seat_and_catalogue(i: Indicators, level: Level) -> dict[str, object]:
+    """在岗 minutes (as hours) and the catalogue counts behind the rates."""
+    s, c = i.seat, i.catalogue
+    row: dict[str, object] = {
+        "应在岗(小时)": hours(s.scheduled_minutes if s else None),
+        "可判定(小时)": hours(s.observed_minutes if s else None),
+        "在岗(小时)": hours(s.seat_minutes if s else None),
+        "在岗率": pct(i.seat_rate),
+        "视频覆盖率": pct(i.video_coverage),
+    }
+    if level in CATALOGUE_LEVELS:
+        row |= {
+            "应进事项": c.required_n if c else 0,
+            "已进驻": c.entered_n if c else 0,
+            "进驻率": pct(i.entry_rate),
+            "审核权授权率": pct(i.review_rate),
+            "审批权授权率": pct(i.approval_rate),
+            "有办件事项": c.active_n if c else 0,
+        }
+    return row
 
 
 with pool().connection() as conn:
@@ -52,12 +89,13 @@ except ValueError as exc:
     st.stop()
 if c4.button("刷新统计"):
     with pool().connection() as conn:
-        repo.refresh(conn)
+        refresh_all(conn)
 
+now = datetime.now(ZoneInfo(center.schedule.timezone))
 with pool().connection() as conn:
-    rows = compute(conn, level, period, center_code=center.code)
+    rows = compute(conn, level, period, center_code=center.code, now=now)
     names = repo.department_names(conn, center.code)
-    month = month_of(conn, center.code, period) if level is Level.DEPARTMENT else None
+    month = month_of(conn, center.code, period, now=now) if level is Level.DEPARTMENT else None
 
 st.subheader(f"{period.label} · 按{LEVEL_LABELS[level]}")
 st.dataframe(
@@ -87,9 +125,32 @@ st.dataframe(
     use_container_width=True,
 )
 
+st.subheader("在岗与进驻授权")
+st.caption(
+    "在岗率 = 有人在座的开放分钟 ÷ 视频可判定的开放分钟（工作日开放时段，不含午休；"
+    "摄像机故障或无视频的分钟不计为空岗，见视频覆盖率）。进驻率 = 已进驻大厅的应进事项 ÷ 应进事项；"
+    "授权率 = 窗口获授审核权/审批权的进驻事项 ÷ 进驻事项（按当前事项目录）。"
+    + ("工作人员按当日在该窗口签到计入。" if level is Level.STAFF else "")
+)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {LEVEL_LABELS[level]: names.get(i.key, i.key) or "（未标明）"}
+            | seat_and_catalogue(i, level)
+            for i in rows
+        ]
+    ),
+    hide_index=True,
+    use_container_width=True,
+)
+
 if month is not None:
     st.subheader("考核得分与排名")
-    st.caption(f"评分模型：{month.model.name}（基础分 {month.model.base:g}）")
+    st.caption(
+        f"评分模型：{month.model.name}（基础分 {month.model.base:g}）。预警、黄牌、红牌按告警条件"
+        "开始的时间计入统计期；作为误报撤销的告警，以及办件实际已按时办结的时限告警不计。"
+        "实时告警页显示的是当前未处理的告警。"
+    )
     st.dataframe(
         pd.DataFrame(
             [

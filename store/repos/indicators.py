@@ -129,17 +129,28 @@ def complaints(
     return {_v(r, 0): int(_v(r, 1)) for r in rows}
 
 
+# The cards that count: not dismissed as a false alarm, and not a deadline card of a case that
+# was completed by the moment the card's condition began (`since`, the due time of its level).
+# Events can reach the alert engine late (a catch-up, an offline source, a replay): it may then
+# raise a deadline card before it reads a completion that came in time. The completion resolves
+# the card, but the condition never held, so no department loses points for it.
+STANDING = (
+    " a.dismiss_reason is distinct from 'false_alarm'"
+    " and not (a.rule in ('case.promised_deadline', 'case.legal_deadline') and exists"
+    " (select 1 from cases k where k.case_no = a.case_no and k.completed_at <= a.since))"
+)
+
+
 def alert_counts(
     conn: Connection[Any], start: date, end: date, *, center_code: str | None = None
 ) -> dict[tuple[str, str], int]:
-    """Alerts per (department, level) whose condition began (`since`) in local days
-    [start, end), dismissed false alarms excluded."""
+    """Cards per (department, level) whose condition began (`since`) in local days
+    [start, end) and held (STANDING)."""
     rows = conn.execute(
         "select coalesce(a.department_code, '') as dep, a.level, count(*) as n from alerts a"
         " join centers ce on ce.code = a.center_code where (a.since at time zone"
         " coalesce(ce.schedule->>'timezone', 'Asia/Shanghai'))::date between %s and %s - 1"
-        " and (a.dismiss_reason is distinct from 'false_alarm')"
-        " and (%s::text is null or a.center_code = %s) group by 1, 2",
+        f" and {STANDING} and (%s::text is null or a.center_code = %s) group by 1, 2",
         (start, end, center_code, center_code),
     ).fetchall()
     return {(_v(r, 0), _v(r, 1)): int(_v(r, 2)) for r in rows}
@@ -157,8 +168,7 @@ def alerts_in(
             " join centers ce on ce.code = a.center_code where a.center_code = %s"
             " and (a.since at time zone coalesce(ce.schedule->>'timezone',"
             " 'Asia/Shanghai'))::date between %s and %s - 1 and a.level = any(%s)"
-            " and a.dismiss_reason is distinct from 'false_alarm'"
-            " order by a.level = 'red' desc, a.since limit 200",
+            f" and {STANDING} order by a.level = 'red' desc, a.since limit 200",
             (center_code, start, end, list(levels)),
         ).fetchall()
 

@@ -74,10 +74,14 @@ def save_hall(conn: Connection[Any], hall: Hall) -> None:
         )
         cur.executemany(
             "insert into matters (code, name, department_code, case_type, legal_days,"
-            " promised_days, fee, level) values (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " promised_days, fee, level, hall_required, in_hall, review_authorised,"
+            " approval_authorised) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " on conflict (code) do update set name = excluded.name,"
             " case_type = excluded.case_type, legal_days = excluded.legal_days,"
-            " promised_days = excluded.promised_days, fee = excluded.fee",
+            " promised_days = excluded.promised_days, fee = excluded.fee,"
+            " hall_required = excluded.hall_required, in_hall = excluded.in_hall,"
+            " review_authorised = excluded.review_authorised,"
+            " approval_authorised = excluded.approval_authorised",
             [
                 (
                     m.code,
@@ -88,6 +92,10 @@ def save_hall(conn: Connection[Any], hall: Hall) -> None:
                     m.promised_days,
                     m.fee,
                     m.level,
+                    m.hall_required,
+                    m.in_hall,
+                    m.review_authorised,
+                    m.approval_authorised,
                 )
                 for m in hall.matters
             ],
@@ -176,7 +184,8 @@ def matters(conn: Connection[Any], center_code: str) -> list[Matter]:
         conn,
         Matter,
         "select m.code, m.name, m.department_code, m.case_type, m.legal_days, m.promised_days,"
-        " m.fee, m.level from matters m join departments d on d.code = m.department_code"
+        " m.fee, m.level, m.hall_required, m.in_hall, m.review_authorised,"
+        " m.approval_authorised from matters m join departments d on d.code = m.department_code"
         " where d.center_code = %s order by m.code",
         (center_code,),
     )

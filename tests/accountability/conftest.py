@@ -1,5 +1,6 @@
 """A simulated October shared by the indicator and bulletin tests (loaded once per session:
-the twin's month through ingest's writer and projector, then the alert engine's timers)."""
+the twin's month through ingest's writer and projector, its seats' presence samples, then the
+alert engine's timers)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from psycopg.rows import dict_row
 
 from alerts.engine import Engine
 from store.db import ensure_database, make_pool
-from tests.accountability.sim_month import OCTOBER, load_sim
+from tests.accountability.sim_month import OCTOBER, load_presence, load_sim
 
 NAME = "t_accountability_october"
 
@@ -24,6 +25,7 @@ def october(pg_server, pg_template):
     url = pg_server.uri(NAME)
     with psycopg.connect(url, autocommit=True) as conn:
         data = load_sim(url, conn, OCTOBER, users=True)
+        load_presence(conn, data)
     pool = make_pool(url, "accountability-tests", max_size=2)
     engine = Engine(pool)
     engine.refresh(force=True)

@@ -75,6 +75,15 @@ def test_the_bulletin_is_made_once_on_the_first_working_day_and_again_on_demand(
     for dep in data.halls[0].departments:
         assert dep.name in flat
     assert "红牌" in flat and "督办通知书" not in flat  # a measure row shows the 文号 instead
+    month = month_of(conn, center, OCTOBER)
+    for label, rate in (
+        ("在岗率", month.centre.seat_rate),
+        ("进驻率", month.centre.entry_rate),
+        ("审核权授权率", month.centre.review_rate),
+        ("审批权授权率", month.centre.approval_rate),
+    ):
+        assert label in flat and f"{100 * rate:.2f}%" in flat, label
+    assert f"窗口在岗率{100 * month.centre.seat_rate:.2f}%" in flat
     assert case.title in flat
     info = subprocess.run(["pdfinfo", again.pdf_path], capture_output=True, text=True).stdout
     assert "(A4)" in info
