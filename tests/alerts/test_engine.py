@@ -135,6 +135,30 @@ def test_a_case_clock_fires_from_the_clocks_table_and_stops_when_completed(
     assert records.get(conn, alert.id).status == "open"  # a missed deadline stays for a person
 
 
+def test_a_deadline_alert_fired_before_a_late_reported_completion_resolves_itself(
+    alert_pool, small, conn, projector
+):
+    """The engine fired red because the completion had not reached it yet (a backlog being
+    loaded, a system that reports late); the case was in fact finished in time."""
+    accepted = at("2025-09-16 10:00")
+    store_events(conn, promised_case("P2", accepted, days=2, legal=20))
+    projector.catch_up(conn)
+    clock = FixedClock(at("2025-09-22 10:00"))  # long past the promised deadline
+    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    e.refresh(force=True)
+    drain(e)
+    [alert] = active(conn, "case.promised_deadline")
+    assert alert.level == "red"
+    done = {"result": "issued"}
+    store_events(conn, [event("case.completed", at("2025-09-17 15:00"), done, case_no="P2")])
+    projector.catch_up(conn)  # completed a day before the deadline, reported now
+    drain(e)
+    assert active(conn, "case.promised_deadline") == []
+    closed = records.get(conn, alert.id)
+    assert closed.status == "resolved"
+    assert [h.action for h in records.history(conn, alert.id)] == ["raise", "auto_resolve"]
+
+
 def test_three_workers_raise_each_alert_once(alert_pool, small, conn, db):
     events = []
     for i in range(60):
