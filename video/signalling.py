@@ -1,8 +1,10 @@
 """The video service's HTTP side (aiohttp, on settings.video_port): `/healthz`, `/metrics`, the
 WebRTC player page `/player?camera=…&token=…`, signalling `POST /v1/offer`, live snapshots for
-the video wall, evidence snapshots and empty-seat calibration on request. Every call that shows
-or touches a camera needs a short-lived signed token from the console; every live view is
-written to `video_views` and, when it ends, to the audit log."""
+the video wall, evidence snapshots and empty-seat calibration on request, and the evidence files
+this worker keeps (`GET /v1/evidence/{id}`: a hall's pictures stay on its edge box and the
+console fetches them here). Every call that shows or touches a camera or its evidence needs a
+short-lived signed token from the console; every live view is written to `video_views` and,
+when it ends, to the audit log, and every evidence file served to the audit log."""
 
 from __future__ import annotations
 
@@ -19,10 +21,14 @@ from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.exceptions import InvalidStateError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from core.regions import in_scope
+from store.repos import audit
+from store.repos import video as video_repo
 from store.repos import video_evidence as evidence_repo
 from video.cameras import sim_window
 from video.capture import SourceKind
-from video.evidence import EvidenceError
+from video.client import evidence_subject
+from video.evidence import EvidenceError, sha256_file
 from video.relay import LiveMode, LiveSource
 from video.tokens import Grant, Purpose, TokenError, verify
 from video.worker import VideoWorker, picture_jpeg
@@ -101,6 +107,7 @@ class Signalling:
         app.router.add_get("/v1/cameras/{code}/snapshot.jpg", self.live_snapshot)
         app.router.add_post("/v1/cameras/{code}/snapshots", self.evidence_snapshot)
         app.router.add_post("/v1/cameras/{code}/calibration", self.calibration)
+        app.router.add_get(r"/v1/evidence/{id:\d{1,18}}", self.evidence_file)
         app.on_shutdown.append(self.close_all)
         return app
 
@@ -249,3 +256,67 @@ class Signalling:
         except LookupError as exc:
             return _error(409, str(exc))
         return web.json_response({"calibration_id": cid})
+
+    async def evidence_file(self, request: web.Request) -> web.StreamResponse:
+        """An evidence file this worker keeps, for a token naming that evidence; the file must
+        lie inside the evidence directory and match its row's SHA-256. Audited."""
+        evidence_id = int(request.match_info["id"])
+        try:
+            grant = self._grant(
+                request.query.get("token", ""), evidence_subject(evidence_id), Purpose.SNAPSHOT
+            )
+        except TokenError as exc:
+            return _error(403, f"无权查看证据: {exc}")
+        found = await asyncio.to_thread(self._evidence_row, evidence_id)
+        if found is None:
+            return _error(404, f"没有证据 {evidence_id}")
+        ev, region = found
+        if not _may_see(grant, region):
+            return _error(403, f"证据 {evidence_id} 不在您的管辖范围内")
+        try:
+            path = inside(self.worker.settings.evidence_dir, ev.path)
+        except ValueError:
+            log.warning("evidence %s: path %r leaves the evidence directory", ev.id, ev.path)
+            return _error(403, f"证据 {evidence_id} 的路径不合法")
+        if not path.is_file():
+            return _error(404, f"证据 {evidence_id} 的文件不在本视频服务")
+        if await asyncio.to_thread(sha256_file, path) != ev.sha256:
+            log.warning("evidence %s: %s does not match its SHA-256", ev.id, path)
+            return _error(409, f"证据 {evidence_id} 的文件与登记的 SHA-256 不符")
+        await asyncio.to_thread(self._audit_evidence, grant, ev, region)
+        headers = {"Cache-Control": "no-store", "X-Evidence-SHA256": ev.sha256}
+        return web.FileResponse(path, headers=headers)
+
+    def _evidence_row(self, evidence_id: int) -> tuple[evidence_repo.Evidence, str | None] | None:
+        with self.worker.pool.connection() as conn:
+            ev = evidence_repo.evidence(conn, evidence_id)
+            cam = None if ev is None else video_repo.camera(conn, ev.camera_code)
+        return None if ev is None else (ev, cam.region_code if cam else None)
+
+    def _audit_evidence(self, grant: Grant, ev: evidence_repo.Evidence, region: str | None) -> None:
+        with self.worker.pool.connection() as conn:
+            audit.write(
+                conn, grant.user, "video.evidence_view", evidence_subject(ev.id), region,
+                camera_code=ev.camera_code, kind=ev.kind, sha256=ev.sha256, bytes=ev.bytes,
+            )  # fmt: skip
+
+
+def _may_see(grant: Grant, region_code: str | None) -> bool:
+    """A token without a region (a service's own) sees everything; else the camera's centre
+    must be inside the user's region."""
+    if grant.region_code is None:
+        return True
+    try:
+        return in_scope(grant.region_code, region_code or "")
+    except ValueError:
+        return False
+
+
+def inside(root: Path, relative: str) -> Path:
+    """`root / relative`, resolved; ValueError when that leaves `root` (`..`, an absolute path,
+    a symbolic link pointing out) or is `root` itself."""
+    base = root.resolve()
+    path = (base / relative).resolve()
+    if path == base or not path.is_relative_to(base):
+        raise ValueError(f"{relative!r} is not inside {base}")
+    return path

@@ -1,5 +1,6 @@
 """摄像机管理: the camera registry (RTSP, HTTP, file or the sim), each camera's seat regions and
-privacy masks drawn on a fresh snapshot, and calibration of the empty seat."""
+privacy masks drawn on a fresh snapshot, calibration of the empty seat, and where each centre's
+video service is (a hall's edge box registers itself; empty: this console's own)."""
 
 import cv2
 import numpy as np
@@ -9,7 +10,7 @@ import streamlit as st
 from console.services import pool, record, require_user, scope, settings
 from store.repos import reference
 from store.repos import video as video_repo
-from video.client import VideoClient, VideoServiceError
+from video.client import VideoClient, VideoServiceError, parse_video_url
 from video.geometry import GeometryError, check_polygon, parse_rect
 from video.relay import LiveMode
 
@@ -52,6 +53,7 @@ def parse_polygons(text: str, size: tuple[int, int]) -> list:
 with pool().connection() as conn:
     cams = video_repo.cameras(conn, region_prefix=sc.region_prefix)
     centers = reference.centers(conn, sc.region_prefix)
+    services = video_repo.center_videos(conn, sc.region_prefix)
 
 st.dataframe(
     pd.DataFrame(
@@ -75,13 +77,16 @@ st.dataframe(
     use_container_width=True,
 )
 
-regions_tab, stream_tab = st.tabs(["座位区域与标定", "登记 / 修改摄像机"])
+regions_tab, stream_tab, service_tab = st.tabs(
+    ["座位区域与标定", "登记 / 修改摄像机", "视频服务地址"]
+)
 
 with regions_tab:
     cam = st.selectbox("摄像机", cams, format_func=lambda k: f"{k.code} {k.name}")
     if cam is not None:
+        at_centre = client.at(cam.video_url)  # the camera's centre's video service
         try:
-            jpeg = client.snapshot_jpeg(cam.code)
+            jpeg = at_centre.snapshot_jpeg(cam.code)
             picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         except VideoServiceError as exc:
             picture = None
@@ -96,6 +101,8 @@ with regions_tab:
         masks_text = c2.text_area(
             "隐私遮挡区域（同上）", polygons_text(cam.privacy_masks), height=120
         )
+        seats: list | None
+        masks: list | None
         try:
             seats = parse_polygons(seats_text, size)
             masks = parse_polygons(masks_text, size)
@@ -111,14 +118,18 @@ with regions_tab:
                 cv2.putText(shown, f"{i}", poly[0], cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 200, 0), 2)
             st.image(shown, channels="BGR", caption=f"{cam.code} 实时截图（绿框：座位区域）")
         b1, b2 = st.columns(2)
-        if b1.button("保存区域", type="primary", disabled=seats is None):
+        if (
+            b1.button("保存区域", type="primary", disabled=seats is None)
+            and seats is not None
+            and masks is not None
+        ):
             with pool().connection() as conn:
                 video_repo.save_regions(conn, cam.code, seats, masks)
             record("video.regions", cam.code, seats=len(seats), masks=len(masks))
             st.success("已保存，视频分析将在数秒内使用新区域")
         if b2.button("标定空座（当前画面中座位无人）"):
             try:
-                cid = client.calibrate(cam.code)
+                cid = at_centre.calibrate(cam.code)
             except VideoServiceError as exc:
                 st.error(f"标定失败：{exc}")
             else:
@@ -157,10 +168,62 @@ with stream_tab, st.form("camera"):
                     name=name.strip() or code.strip(),
                     url=url.strip(),
                     sub_url=sub_url.strip() or None,
-                    live_mode=mode.value,
+                    live_mode=(mode or LiveMode.AUTO).value,
                     analysis_fps=fps,
                     enabled=enabled,
                 )
-            record("video.camera_save", code.strip(), live_mode=mode.value, enabled=enabled)
+            record(
+                "video.camera_save",
+                code.strip(),
+                live_mode=(mode or LiveMode.AUTO).value,
+                enabled=enabled,
+            )
             st.success(f"已保存摄像机 {code.strip()}")
             st.rerun()
+
+
+def save_video_url(center: video_repo.CenterVideo, key: str) -> None:
+    """保存地址 (a button callback: the table shows the new address in the same run)."""
+    try:
+        url = parse_video_url(st.session_state.get(key))
+    except ValueError as exc:
+        st.session_state["video_url_message"] = ("error", str(exc))
+        return
+    with pool().connection() as conn:
+        video_repo.set_center_video_url(conn, center.code, url, actor=user.username)
+    if url is not None and not client.at(url).healthy():
+        text = f"已保存{center.name}的视频服务地址 {url}，但现在连不上它，请检查地址和网络"
+        st.session_state["video_url_message"] = ("warning", text)
+    else:
+        text = f"已保存{center.name}的视频服务地址：{url or '默认'}"
+        st.session_state["video_url_message"] = ("success", text)
+
+
+with service_tab:
+    st.caption(
+        "各服务中心的视频服务（大厅边缘节点 `hallwatch edge run --video --public-video-url …`"
+        " 启动时自动登记）。浏览器和本控制台都从这个地址取实时画面、截图和证据文件；"
+        f"留空则使用本控制台的视频服务（{client.public_url}）。"
+    )
+    if "video_url_message" in st.session_state:
+        kind, text = st.session_state.pop("video_url_message")
+        {"error": st.error, "warning": st.warning, "success": st.success}[kind](text)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"编码": c.code, "服务中心": c.name, "视频服务地址": c.video_url or "默认"}
+                for c in services
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    by_code = {c.code: c for c in services}  # codes, not rows: a row read anew every run
+    code = st.selectbox("服务中心", list(by_code), format_func=lambda c: f"{c} {by_code[c].name}")
+    if code is not None:
+        chosen = by_code[code]
+        key = f"video-url-{chosen.code}-{chosen.video_url}"  # shows the saved address anew
+        st.text_input(
+            "视频服务地址（如 http://10.61.8.2:8603，留空为默认）", chosen.video_url or "", key=key
+        )
+        st.button("保存地址", type="primary", on_click=save_video_url, args=(chosen, key))

@@ -40,7 +40,6 @@ ACCOUNTABILITY = "app_pages/accountability.py"
 user = require_user()
 sees_cases = any(p.file == "accountability.py" and user.role in p.roles for p in PAGES)
 sc = scope()
-client = VideoClient(settings(), user.username, user.region_code)
 st.title("视频巡查")
 
 with pool().connection() as conn:
@@ -53,6 +52,11 @@ center = c1.selectbox("服务中心", centers, format_func=lambda c: c.name)
 with pool().connection() as conn:
     departments = reference.departments(conn, center.code)
     windows = {w.code: w for w in reference.windows(conn, center.code)}
+    # the centre's video service (a hall's edge box) or this console's own: the browser's
+    # player and this page's snapshots and evidence both go there
+    client = VideoClient(settings(), user.username, user.region_code).at(
+        video_repo.center_video_url(conn, center.code)
+    )
 dept = c2.selectbox(
     "部门", [None, *departments], format_func=lambda d: "全部部门" if d is None else d.name
 )
@@ -84,8 +88,9 @@ def open_case(f) -> None:  # type: ignore[no-untyped-def]
     try:
         with pool().connection() as conn:
             case = open_from_finding(
-                conn, f.id, Actor.of(user), datetime.now(UTC), evidence_dir=settings().evidence_dir
-            )
+                conn, f.id, Actor.of(user), datetime.now(UTC),
+                evidence_dir=settings().evidence_dir, fetch_evidence=client.try_evidence,
+            )  # fmt: skip
     except AccountabilityError as exc:
         st.error(f"不能立案：{exc}")
         return
@@ -102,6 +107,29 @@ def case_link(f, case_id: int) -> None:  # type: ignore[no-untyped-def]
         )
     else:
         st.caption(text)
+
+
+def evidence_picture(evidence_id: int) -> None:
+    """A finding's snapshot: from this console's disk when the video worker that took it is
+    beside the console, else on request from the centre's video service (checked against its
+    SHA-256, the view audited there; kept for this session)."""
+    with pool().connection() as conn:
+        ev = evidence_repo.evidence(conn, evidence_id)
+    if ev is None:
+        return
+    caption = f"截图 sha256 {ev.sha256[:12]}…"
+    path = settings().evidence_dir / ev.path
+    fetched = st.session_state.setdefault("evidence_pictures", {})
+    if path.is_file():
+        st.image(str(path), caption=caption, width=360)
+        return
+    if ev.id not in fetched and st.button("查看截图（保存在大厅）", key=f"evidence-{ev.id}"):
+        try:
+            fetched[ev.id] = client.evidence_bytes(ev.id, ev.sha256)
+        except VideoServiceError as exc:
+            st.warning(f"截图暂时取不到：{exc}；原图 SHA-256 {ev.sha256}")
+    if ev.id in fetched:
+        st.image(fetched[ev.id], caption=caption + "（取自大厅视频服务）", width=360)
 
 
 def live(cam, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -266,12 +294,7 @@ with finding_tab:
             if f.note:
                 st.write(f.note)
             if f.evidence_id:
-                with pool().connection() as conn:
-                    ev = evidence_repo.evidence(conn, f.evidence_id)
-                if ev is not None:
-                    path = settings().evidence_dir / ev.path
-                    if path.exists():
-                        st.image(str(path), caption=f"截图 sha256 {ev.sha256[:12]}…", width=360)
+                evidence_picture(f.evidence_id)
             cols = st.columns(2)
             for col, action, text in (
                 (cols[0], FindingAction.RESPOND, "已响应"),

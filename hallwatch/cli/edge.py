@@ -50,6 +50,13 @@ def run_command(
     video_port: int | None = typer.Option(
         None, "--video-port", help="WebRTC player and signalling (default HALLWATCH_VIDEO_PORT)"
     ),
+    public_video_url: str | None = typer.Option(
+        None,
+        "--public-video-url",
+        help="this hall's video service as browsers and the console reach it, e.g. "
+        "http://10.61.8.2:8603; registered as the centre's video address at start "
+        "(default HALLWATCH_PUBLIC_VIDEO_URL; none: the centre's address is left as it is)",
+    ),
     presence_every: float = typer.Option(
         30.0,
         "--presence-every",
@@ -61,7 +68,8 @@ def run_command(
     """Run the hall's edge agent until Ctrl-C or SIGTERM."""
     from hallwatch.edge.agent import EdgeAgent, EdgeConfig, run_until_signalled
 
-    s = settings(data_dir, video_port=video_port)
+    s = settings(data_dir, video_port=video_port, public_video_url=public_video_url)
+    s = s.model_copy(update={"public_video_url": _video_url(s.public_video_url)})
     central_url = central or (s.nats_url.get_secret_value() if s.nats_url else None)
     config = EdgeConfig(
         center=center,
@@ -79,7 +87,21 @@ def run_command(
     if video:
         workers.append(_video_worker(s, center, config.host, presence_every, registry))
         typer.echo(f"video worker: http://{config.host}:{s.video_port}  evidence {s.evidence_dir}")
+        typer.echo(
+            f"registers {s.public_video_url} as {center}'s video address"
+            if s.public_video_url
+            else "no --public-video-url: the centre's video address for this hall is left as is"
+        )
     asyncio.run(run_until_signalled(EdgeAgent(config, workers, registry)))
+
+
+def _video_url(text: str | None) -> str | None:
+    from video.client import parse_video_url
+
+    try:
+        return parse_video_url(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--public-video-url") from None
 
 
 def _video_worker(

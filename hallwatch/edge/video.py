@@ -19,6 +19,11 @@ What goes where:
   `<data-dir>/calibration`); the evidence row holds their path, size and SHA-256.
 - Live video: the WebRTC signalling and relay run here on the video port; a viewer's browser
   connects to it, so video crosses the WAN only while someone watches.
+- Where that is: with a public video URL (`--public-video-url`, or HALLWATCH_PUBLIC_VIDEO_URL)
+  the worker registers it as its centre's `centers.video_url` once started, so the console sends
+  players, snapshots, calibration and evidence fetches (`GET /v1/evidence/{id}`) for the hall's
+  cameras here. Without one the centre keeps the address it has (the admin sets it on
+  摄像机管理).
 
 The video worker needs the centre's database to start (its cameras are configured there): while
 it cannot be reached the agent runs without video and retries; once started, an outage only
@@ -45,6 +50,7 @@ from hallwatch.edge.metrics import EdgeMetrics
 from hallwatch.edge.publisher import BufferRefused, EdgePublisher
 from hallwatch.edge.uplink import sleep_unless
 from store.db import Database
+from store.repos import video as video_repo
 from video.service import VideoService, start_video_service
 from video.sim_source import SimFrames
 from video.worker import WorkerOptions
@@ -145,6 +151,7 @@ class EdgeVideo:
         )
         self.sims = sims
         self.retry_s = retry_s
+        self.registered: str | None = None  # the video URL this worker registered
         self.service: VideoService | None = None
         self.sink: BufferSink | None = None
         self._forward = _Forward()
@@ -155,7 +162,8 @@ class EdgeVideo:
         if self.service is None:
             return {"video": "waiting"}
         pending = len(self.sink.pending) if self.sink else 0
-        return {"video": "ok", "cameras": len(self.service.worker.cameras), "pending": pending}
+        cameras = len(self.service.worker.cameras)
+        return {"video": "ok", "cameras": cameras, "pending": pending, "video_url": self.registered}
 
     async def __call__(self, publisher: EdgePublisher, stopping: asyncio.Event) -> None:
         self.sink = BufferSink(publisher, asyncio.get_running_loop(), publisher.metrics)
@@ -190,5 +198,27 @@ class EdgeVideo:
             self._forward.registry = registry
             self.service = service
             metrics.video_up.set(1)
+            await asyncio.to_thread(self._register, service)
             return service
         return None
+
+    def _register(self, service: VideoService) -> None:
+        """Record the public video URL as the centre's `video_url` (audited when it changes).
+        A failure is logged and the worker runs on: the admin can set the address instead."""
+        url, center = self.settings.public_video_url, self.options.center_code
+        if url is None or center is None:
+            log.info("no public video URL: the centre keeps the video address it has")
+            return
+        try:
+            with service.pool.connection() as conn:
+                before = video_repo.set_center_video_url(conn, center, url, actor=f"edge:{center}")
+        except psycopg.Error as exc:
+            log.warning("video URL %s not registered for %s: %s", url, center, exc)
+            return
+        if before is None:
+            log.warning(
+                "centre %s is not in the centre's database: video URL not registered", center
+            )
+            return
+        self.registered = url
+        log.info("video service of %s registered at %s (was %s)", center, url, before.video_url)

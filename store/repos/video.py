@@ -1,5 +1,5 @@
-"""Video (migration 0040): camera settings and calibrations, presence samples, camera events,
-evidence and its requests, live-view audit, patrols and findings."""
+"""Video (migrations 0040, 0053): camera settings and calibrations, presence samples, camera
+events, and where each centre's video service is (a hall's edge box, or the console's own)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from psycopg import Connection
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
+from store.repos import audit
 from store.repos.events import lock_writes
 
 
@@ -31,11 +32,13 @@ class CameraRow:
     live_mode: str
     analysis_fps: float
     enabled: bool
+    video_url: str | None = None  # the centre's video service; None: the console's own
 
 
 _CAMERAS = (
     "select k.code, k.name, k.center_code, c.region_code, k.window_code, w.department_code,"
-    " k.url, k.sub_url, k.seat_regions, k.privacy_masks, k.live_mode, k.analysis_fps, k.enabled"
+    " k.url, k.sub_url, k.seat_regions, k.privacy_masks, k.live_mode, k.analysis_fps, k.enabled,"
+    " c.video_url"
     " from cameras k join centers c on c.code = k.center_code"
     " left join windows w on w.code = k.window_code"
 )
@@ -152,6 +155,53 @@ def latest_calibration(conn: Connection[Any], camera_code: str) -> Calibration |
             " from camera_calibrations where camera_code = %s order by id desc limit 1",
             (camera_code,),
         ).fetchone()
+
+
+# ---------------------------------------------------------------- each centre's video service
+
+
+@dataclass(frozen=True, slots=True)
+class CenterVideo:
+    code: str
+    name: str
+    region_code: str
+    video_url: str | None  # None: the console's own video service
+
+
+def center_videos(conn: Connection[Any], region_prefix: str = "") -> list[CenterVideo]:
+    with conn.cursor(row_factory=class_row(CenterVideo)) as cur:
+        return cur.execute(
+            "select code, name, region_code, video_url from centers"
+            " where region_code like %s order by code",
+            (region_prefix + "%",),
+        ).fetchall()
+
+
+def center_video_url(conn: Connection[Any], center_code: str) -> str | None:
+    row = conn.execute("select video_url from centers where code = %s", (center_code,)).fetchone()
+    return None if row is None else _get(row, "video_url")
+
+
+def set_center_video_url(
+    conn: Connection[Any], center_code: str, url: str | None, *, actor: str
+) -> CenterVideo | None:
+    """Point a centre's cameras at the video service at `url` (None: the console's own), with
+    the change in the audit log (nothing when it is unchanged). Returns the centre as it was
+    before, or None when there is no such centre."""
+    with conn.transaction():
+        with conn.cursor(row_factory=class_row(CenterVideo)) as cur:
+            before = cur.execute(
+                "select code, name, region_code, video_url from centers where code = %s for update",
+                (center_code,),
+            ).fetchone()
+        if before is None or before.video_url == url:
+            return before
+        conn.execute("update centers set video_url = %s where code = %s", (url, center_code))
+        audit.write(
+            conn, actor, "video.center_url", center_code, before.region_code,
+            url=url, previous=before.video_url,
+        )  # fmt: skip
+    return before
 
 
 # ---------------------------------------------------------------- presence and camera events

@@ -165,6 +165,8 @@ def replicas_of(
             command[command.index("--port") + 1] = str(port)
             command[command.index("--local-port") + 1] = str(free_port())
             command[command.index("--central") + 1] = nats_url
+            if "HALLWATCH_VIDEO_PORT" in env:  # the hall's video worker (--video)
+                env["HALLWATCH_VIDEO_PORT"] = str(free_port())
             metrics = f"http://127.0.0.1:{port}/metrics"
         else:
             raise ValueError(f"no local stand-in for compose service {name!r}")

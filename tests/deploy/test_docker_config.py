@@ -105,6 +105,18 @@ def test_every_hallwatch_service_has_a_healthcheck_on_its_own_port(compose):
     assert "HEALTHCHECK" in dockerfile and "HEALTHCHECK_URL" in dockerfile
 
 
+def test_the_demo_hall_edge_runs_its_video_with_the_centres_database_and_secret(compose):
+    edge, console = compose["services"]["edge"], compose["services"]["console"]
+    assert "--video" in edge["command"]
+    env = edge["environment"]
+    assert env["HALLWATCH_DATABASE_URL"] == console["environment"]["HALLWATCH_DATABASE_URL"]
+    assert env["HALLWATCH_SECRET_KEY"] == console["environment"]["HALLWATCH_SECRET_KEY"]
+    assert env["HALLWATCH_PUBLIC_VIDEO_URL"].startswith("http")
+    inside = {str(p["target"]) for p in edge["ports"]}
+    assert {"8610", env["HALLWATCH_VIDEO_PORT"]} <= inside
+    assert edge["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
 def test_every_hallwatch_setting_in_compose_is_a_known_setting(compose):
     from core.settings import SECRET_FIELDS, Settings
 
