@@ -122,6 +122,8 @@ class VideoWorker:
         with self.pool.connection() as conn:
             self._version = repo.settings_version(conn)
             rows = repo.cameras(conn, center_code=self.options.center_code, enabled_only=True)
+            if self.options.center_code is None:  # a hall with its own video service runs its
+                rows = [r for r in rows if not r.video_url]  # cameras at the edge, not here
             wanted = {r.code: from_row(r) for r in rows}
             for code, worker in list(self.cameras.items()):
                 if wanted.get(code) != worker.cam or self._recalibrated(conn, worker):

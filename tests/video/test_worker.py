@@ -146,3 +146,15 @@ def test_changed_seat_regions_restart_that_camera_with_the_new_regions(worker, c
     new = worker.cameras["YY-ZW-W03-CAM"]
     assert new is not old and new.cam.seats == (((10, 10), (100, 10), (100, 100), (10, 100)),)
     assert worker.cameras["YY-ZW-W04-CAM"] is not None
+
+
+def test_the_centres_worker_leaves_a_hall_with_its_own_video_service_to_its_edge(worker, conn):
+    assert "YY-ZW-W04-CAM" in worker.cameras
+    repo.set_center_video_url(conn, "YY-ZW", "http://edge.yy.example:8603", actor="admin")
+    try:
+        worker.reload()
+        assert worker.cameras == {}  # the edge box captures YY-ZW's cameras
+    finally:
+        repo.set_center_video_url(conn, "YY-ZW", None, actor="admin")
+    worker.reload()
+    assert "YY-ZW-W04-CAM" in worker.cameras
