@@ -79,7 +79,7 @@ def fire_due(
 ) -> int:
     """Fire up to `limit` due clocks in the caller's transaction (their alerts applied as one
     batch); returns how many."""
-    claimed = repo.claim_clocks(conn, limit)
+    claimed = repo.claim_clocks(conn, now, limit)
     if not claimed:
         return 0
     promised = [r.subject_id for r in claimed if r.clock_kind == "promised"]

@@ -412,13 +412,15 @@ _SIBLING_COLUMNS = _CLOCK_COLUMNS.replace(
 )
 
 
-def claim_clocks(conn: Connection[Any], limit: int = 500) -> list[ClockClaim]:
-    """Due clocks (next_fire_at <= now), locked for this transaction; other workers skip them."""
+def claim_clocks(conn: Connection[Any], now: datetime, limit: int = 500) -> list[ClockClaim]:
+    """Due clocks (next_fire_at <= now), locked for this transaction; other workers skip them.
+    `now` is a parameter, not clock_timestamp(): a volatile bound cannot limit the index scan,
+    which then reads every open clock whenever none is due."""
     with conn.cursor(row_factory=class_row(ClockClaim)) as cur:
         return cur.execute(
-            f"select {_CLOCK_COLUMNS} from clocks where next_fire_at <= clock_timestamp()"
+            f"select {_CLOCK_COLUMNS} from clocks where next_fire_at <= %s"
             " order by next_fire_at limit %s for update skip locked",
-            (limit,),
+            (now, limit),
         ).fetchall()
 
 
