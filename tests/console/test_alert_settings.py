@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from alerts.deliver import deliver_once
@@ -86,8 +87,18 @@ def _open_settings(page, console_url: str, username: str) -> None:
 
 
 def _choose(page, scope: str, label: str, option: str) -> None:
-    page.locator(scope).get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick an option of a select box; a rerun (the field just left) may close the list, so
+    open it again until the option shows."""
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(4):
+        page.locator(scope).get_by_label(label, exact=True).click()
+        try:
+            choice.wait_for(timeout=5_000)
+        except PlaywrightTimeout:
+            continue
+        choice.click()
+        return
+    raise AssertionError(f"option {option} of {label} never showed")
 
 
 def _fill(scope, label: str, value: str) -> None:
