@@ -65,16 +65,19 @@ def save_cursor(conn: Connection[Any], name: str, watermark: int, ahead: list[li
 
 _TAIL = """
 with snap as (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as horizon)
-select e.id, e.xid::text::bigint as xid, e.kind, e.occurred_at, e.received_at, e.source,
-       e.region_code, e.center_code, e.department_code, e.window_code, e.case_no, e.staff_id,
-       e.payload, (select horizon from snap) as horizon
-from events e
-where e.xid >= %(watermark)s::text::xid8
-  and not (e.id = any(%(ahead)b::bigint[]))
-  and (%(parts)s = 1 or abs(hashtext(e.center_code)) %% %(parts)s = %(part)s)
-  and (%(eager)s or e.xid < (select horizon from snap)::text::xid8)
-order by e.xid, e.id
-limit %(limit)s
+select s.horizon, t.* from snap s left join lateral (
+    select e.id, e.xid::text::bigint as xid, e.kind, e.occurred_at, e.received_at, e.source,
+           e.region_code, e.center_code, e.department_code, e.window_code, e.case_no,
+           e.staff_id, e.payload
+    from events e
+    where e.xid >= %(watermark)s::text::xid8
+      and not (e.id = any(%(ahead)s::bigint[]))
+      and (%(parts)s = 1 or abs(hashtext(e.center_code)) %% %(parts)s = %(part)s)
+      and (%(eager)s or e.xid < s.horizon::text::xid8)
+    order by e.xid, e.id
+    limit %(limit)s
+) t on true
+order by t.xid, t.id
 """
 
 
@@ -89,8 +92,9 @@ def tail_rows(
     eager: bool = True,
 ) -> tuple[list[TailRow], int]:
     """Visible events of one partition at or above the watermark, not yet evaluated, in
-    (xid, id) order; and the horizon: every transaction with an xid below it has finished (all
-    in one statement, so one snapshot)."""
+    (xid, id) order; and the horizon: every transaction with an xid below it has finished.
+    Both come from one statement, so one snapshot, also when no row is new: a horizon taken
+    later could pass a transaction that committed in between, unread."""
     params = {
         "watermark": str(watermark),
         "ahead": list(ahead_ids),
@@ -100,17 +104,14 @@ def tail_rows(
         "eager": eager,
     }
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(_TAIL, params).fetchall()
-        if rows:
-            horizon = int(rows[0].pop("horizon"))
-            for r in rows[1:]:
-                r.pop("horizon")
-        else:
-            one = cur.execute(
-                "select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as h"
-            ).fetchone()
-            horizon = int(one["h"]) if one else watermark
-    return [TailRow(**r) for r in rows], horizon
+        found = cur.execute(_TAIL, params).fetchall()
+    horizon = int(found[0]["horizon"])
+    rows = []
+    for r in found:
+        del r["horizon"]
+        if r["id"] is not None:
+            rows.append(TailRow(**r))
+    return rows, horizon
 
 
 def case_events(conn: Connection[Any], case_nos: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
