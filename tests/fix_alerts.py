@@ -5,9 +5,13 @@ test can hold a transaction open and commit it late)."""
 from __future__ import annotations
 
 import itertools
+import json
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,3 +131,48 @@ def drain(engine: Engine, rounds: int = 20) -> None:
     for _ in range(rounds):
         if engine.step() == 0:
             return
+
+
+@dataclass(frozen=True)
+class Posted:
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class Robot:
+    """A local HTTP server standing in for a webhook or a DingTalk/WeCom robot: records every
+    POST and answers from `answers` (status, JSON), then with `status` and an "ok" body."""
+
+    def __init__(self) -> None:
+        self.requests: list[Posted] = []
+        self.answers: list[tuple[int, dict[str, Any]]] = []
+        self.status = 200
+        robot = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                robot.requests.append(Posted(self.path, dict(self.headers), json.loads(body)))
+                ok = (robot.status, {"errcode": 0, "errmsg": "ok"})
+                status, answer = robot.answers.pop(0) if robot.answers else ok
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def robot() -> Iterator[Robot]:
+    r = Robot()
+    yield r
+    r.server.shutdown()

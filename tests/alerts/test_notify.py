@@ -7,14 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -31,43 +28,6 @@ from tests.fix_ingest import free_port
 MESSAGE = Message(
     "【红牌·新告警】收费与标准不符", "收费 40 元与标准 20 元不符\n中心 YY-ZW", "red", "opened", 7
 )
-
-
-class Robot:
-    """A local HTTP server that records requests and answers from a script."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict]] = []
-        self.answers: list[tuple[int, dict]] = []
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                robot.requests.append((self.path, json.loads(body)))
-                status, answer = (
-                    robot.answers.pop(0) if robot.answers else (200, {"errcode": 0, "errmsg": "ok"})
-                )
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def robot() -> Iterator[Robot]:
-    r = Robot()
-    yield r
-    r.server.shutdown()
 
 
 class Inbox:
@@ -90,7 +50,7 @@ def smtp() -> Iterator[tuple[Controller, Inbox]]:
 
 def test_the_webhook_posts_the_alert_as_json(robot):
     sender("webhook")({"url": robot.url + "/hook", "token": "t0k"}, MESSAGE)
-    path, body = robot.requests[0]
+    path, body = robot.requests[0].path, robot.requests[0].body
     assert path == "/hook" and body["level"] == "red" and body["alert_id"] == 7
 
 
@@ -98,7 +58,7 @@ def test_dingtalk_gets_a_signed_markdown_message(robot):
     sender("dingtalk")(
         {"url": robot.url + "/robot/send?access_token=abc", "secret": "SEC"}, MESSAGE
     )
-    path, body = robot.requests[0]
+    path, body = robot.requests[0].path, robot.requests[0].body
     assert body["msgtype"] == "markdown" and body["markdown"]["title"] == MESSAGE.title
     assert "收费 40 元" in body["markdown"]["text"]
     query = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)
@@ -109,7 +69,7 @@ def test_dingtalk_gets_a_signed_markdown_message(robot):
 
 def test_wecom_gets_a_markdown_message(robot):
     sender("wecom")({"url": robot.url + "/cgi-bin/webhook/send?key=k"}, MESSAGE)
-    _, body = robot.requests[0]
+    body = robot.requests[0].body
     assert body["msgtype"] == "markdown" and MESSAGE.title in body["markdown"]["content"]
 
 

@@ -7,10 +7,7 @@ repository's scoping."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,40 +40,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 NAMES = {"YY-ZW": "榆阳区政务服务中心", "YY-ZW-SCJG": "市场监管局", "YY-ZW-W01": "1号窗口"}
 URL_TOKEN = "TOPSECRET-access-token-7f3a9c"
 BEARER = "bearer-secret-0000-XYZW"
-
-
-class Receiver:
-    """A local HTTP server that records what it is sent and answers with `status`."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
-                )
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def _open_settings(page, console_url: str, username: str) -> None:
@@ -146,19 +109,19 @@ def test_an_admin_creates_a_silence_sees_it_listed_and_ends_it_early(page, conso
 
 @pytest.mark.browser
 def test_an_admin_adds_a_webhook_channel_and_its_test_message_arrives(
-    page, console_url, conn, receiver
+    page, console_url, conn, robot
 ):
     _open_settings(page, console_url, "admin")
     page.get_by_role("tab", name="通知渠道").click()
     form = page.locator(".st-key-new-channel")
     _fill(form, "渠道名称", "值班 Webhook")
-    _fill(form, "推送地址（URL）", f"{receiver.url}/hook?access_token={URL_TOKEN}")
+    _fill(form, "推送地址（URL）", f"{robot.url}/hook?access_token={URL_TOKEN}")
     _fill(form, "Bearer 令牌（可选）", BEARER)
     form.get_by_role("button", name="保存渠道").click()
     page.get_by_text("渠道已保存").wait_for()
     [channel] = notify.channels(conn)
     assert channel.config == {
-        "url": f"{receiver.url}/hook?access_token={URL_TOKEN}",
+        "url": f"{robot.url}/hook?access_token={URL_TOKEN}",
         "token": BEARER,
     }
     card = page.locator(f".st-key-channel-{channel.id}")
@@ -166,10 +129,10 @@ def test_an_admin_adds_a_webhook_channel_and_its_test_message_arrives(
     card.get_by_text("access_token=****3a9c", exact=False).wait_for()
     card.get_by_role("button", name="发送测试消息").click()
     page.get_by_text("测试消息已发出").wait_for()
-    [sent] = receiver.requests
-    assert sent["path"] == f"/hook?access_token={URL_TOKEN}"
-    assert sent["headers"]["Authorization"] == f"Bearer {BEARER}"
-    assert sent["body"]["event"] == "test" and "测试" in sent["body"]["title"]
+    [sent] = robot.requests
+    assert sent.path == f"/hook?access_token={URL_TOKEN}"
+    assert sent.headers["Authorization"] == f"Bearer {BEARER}"
+    assert sent.body["event"] == "test" and "测试" in sent.body["title"]
     card.get_by_role("button", name="停用").wait_for()
     html = page.content()
     assert URL_TOKEN not in html and BEARER not in html
@@ -193,12 +156,12 @@ def test_an_admin_adds_a_webhook_channel_and_its_test_message_arrives(
 
 @pytest.mark.browser
 def test_a_channel_that_fails_for_good_is_shown_to_admins_until_a_test_gets_through(
-    page, console_url, conn, pool, receiver
+    page, console_url, conn, pool, robot
 ):
-    receiver.status = 404
-    robot = {"url": f"{receiver.url}/robot/send?access_token={URL_TOKEN}"}
+    robot.status = 404
+    config = {"url": f"{robot.url}/robot/send?access_token={URL_TOKEN}"}
     channel = notify.save_channel(
-        conn, None, "钉钉值班群", "dingtalk", robot, min_level="warning", matchers={}
+        conn, None, "钉钉值班群", "dingtalk", config, min_level="warning", matchers={}
     )
     finding = Finding(
         Rule.FEE_OFF_STANDARD, "C1:R1", Place("610802", "YY-ZW", "YY-ZW-GA"), AlertLevel.RED,
@@ -222,7 +185,7 @@ def test_a_channel_that_fails_for_good_is_shown_to_admins_until_a_test_gets_thro
     page.get_by_text("通知渠道投递失败：钉钉值班群").wait_for()
     screenshot(page, "alerts-board-failed-channel-banner")
 
-    receiver.status = 200  # fixed: a test message gets through and clears the failure
+    robot.status = 200  # fixed: a test message gets through and clears the failure
     page.get_by_role("link", name="前往告警设置处理").click()
     page.get_by_role("tab", name="通知渠道").click()
     page.locator(f".st-key-channel-{channel}").get_by_role("button", name="发送测试消息").click()
