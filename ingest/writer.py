@@ -3,10 +3,10 @@ merges submissions into batches (by size or after a short wait), writes each bat
 transaction and resolves each submission's future only after the commit.
 
 Producers validate and encode (`prepare`: binary COPY bodies built off this thread). One batch =
-one transaction: the write lock, then COPY of the ids into `event_ids` and of the rows into
-`events` (fast path); if any id was seen before, that COPY fails on the primary
-key, the transaction is undone and the slow path stages the rows and inserts only the first
-occurrence of each new id.
+one transaction: the write lock, then COPY of the rows into `events` and their ids into
+`event_ids` (fast path); if any id was seen before, that insert fails on the primary key, the
+transaction is undone and the slow path stages the rows and inserts only the first occurrence of
+each new id.
 Refused inputs go to `dead_letters` in the same transaction.
 
 Backpressure: `submit` raises QueueFull when more than `max_queue` events wait. A lost
@@ -70,7 +70,6 @@ class Prepared:
 
     ids: tuple[int, ...]  # event_id.int of each event, in order, no repeats
     kinds: tuple[str, ...]
-    ids_body: bytes
     events_body: bytes
     repeats: int = 0  # repeats of an event_id inside the submission, dropped
 
@@ -78,25 +77,27 @@ class Prepared:
         return len(self.ids)
 
 
-EMPTY = Prepared((), (), b"", b"")
+EMPTY = Prepared((), (), b"")
 
 
 def prepare(items: Sequence[Accepted], encoder: RowEncoder) -> Prepared:
     """Drop repeats of an event_id (the first occurrence wins) and encode the rows."""
-    seen: set[int] = set()
-    unique = []
-    for a in items:
-        key = a.event_id.int
-        if key not in seen:
-            seen.add(key)
-            unique.append(a)
-    rows = [a.row for a in unique]
+    if not items:
+        return EMPTY
+    uuids, kinds, rows = zip(*items, strict=True)
+    ids = [u.int for u in uuids]
+    if len(set(ids)) < len(ids):  # rare: a sender repeated itself within one submission
+        first: dict[int, Accepted] = {}
+        for key, a in zip(ids, items, strict=True):
+            first.setdefault(key, a)
+        ids = list(first)
+        kinds = tuple(a.kind for a in first.values())
+        rows = tuple(a.row for a in first.values())
     return Prepared(
-        ids=tuple(a.event_id.int for a in unique),
-        kinds=tuple(a.kind for a in unique),
-        ids_body=encoder.ids(rows),
+        ids=tuple(ids),
+        kinds=kinds,
         events_body=encoder.events(rows),
-        repeats=len(items) - len(unique),
+        repeats=len(items) - len(ids),
     )
 
 
@@ -374,6 +375,6 @@ def _copy_events(
         return None
     events = event_repo.copy_data(b.events_body for b in bodies)
     if fast:
-        event_repo.copy_new_events(conn, event_repo.copy_data(b.ids_body for b in bodies), events)
+        event_repo.copy_new_events(conn, events)
         return None
     return {u.int for u in event_repo.copy_new_only(conn, events)}

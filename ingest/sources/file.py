@@ -67,19 +67,21 @@ def jsonl_batches(
         while chunk := f.read(CHUNK):
             done += len(chunk)
             *lines, rest = (rest + chunk).split(b"\n")
-            for line in lines:
-                number += 1
-                if line.strip():
-                    batch.append((number, line))
+            batch += [(i, line) for i, line in enumerate(lines, number + 1) if not _blank(line)]
+            number += len(lines)
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
             if progress:
                 progress(done)
-    if rest.strip():
+    if not _blank(rest):
         batch.append((number + 1, rest))
     if batch:
         yield batch
+
+
+def _blank(line: bytes) -> bool:
+    return not line or line.isspace()
 
 
 def csv_event(row: dict[str, str]) -> dict[str, Any]:
@@ -161,10 +163,11 @@ _worker: tuple[Validator, RowEncoder] | None = None
 
 
 def check_batch(batch: Batch, validator: Validator, encoder: RowEncoder) -> Checked:
-    checked = [validator.check(raw, number) for number, raw in batch]
-    items = [c for c in checked if isinstance(c, Accepted)]
+    check = validator.check
+    checked = [check(raw, number) for number, raw in batch]
     rejects = [c for c in checked if isinstance(c, Rejected)]
-    return prepare(items, encoder), rejects, len(batch)
+    items = [c for c in checked if isinstance(c, Accepted)] if rejects else checked
+    return prepare(items, encoder), rejects, len(batch)  # type: ignore[arg-type]
 
 
 def _prepared(batches: Iterator[Batch], validator: Validator, workers: int) -> Iterator[Checked]:
