@@ -181,18 +181,18 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
-def _split(checked: list[Accepted | Rejected]) -> Checked:
+def _split(checked: tuple[list[Accepted], list[Rejected]]) -> Checked:
     """Encode the accepted events (in the calling thread), keep the refused ones aside."""
-    items = [c for c in checked if isinstance(c, Accepted)]
-    return prepare(items, ENCODER), [c for c in checked if isinstance(c, Rejected)]
+    items, rejects = checked
+    return prepare(items, ENCODER), rejects
 
 
 def _parse_body(validator: Validator, body: bytes) -> Checked | None:
     """A JSON object or array → prepared events and refusals; None if over the batch limit."""
     if body.lstrip()[:1] == b"[":
-        checked = validator.check_array(body)
-        return None if len(checked) > MAX_BATCH else _split(checked)
-    return _split([validator.check(body)])
+        items, rejects = validator.check_array(body)
+        return None if len(items) + len(rejects) > MAX_BATCH else _split((items, rejects))
+    return _split(validator.check_many([(None, body)]))
 
 
 async def _submit(ctx: ApiContext, checked: Checked, source: str) -> tuple[Outcome, list[Rejected]]:
@@ -264,7 +264,7 @@ async def _stream(ctx: ApiContext, request: Request, key: ApiKey) -> Response:
         lines = list(batch)
         batch.clear()
         checked = await to_thread.run_sync(
-            lambda: _split([validator.check(b, i) for i, b in lines])
+            lambda: _split(validator.check_many((i, b) for i, b in lines))
         )
         return asyncio.ensure_future(_submit(ctx, checked, _source(key)))
 

@@ -33,7 +33,7 @@ from ingest.api import ApiContext, create_app
 from ingest.auth import KeyCache
 from ingest.metrics import IngestMetrics
 from ingest.projector import Projector
-from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
+from ingest.validate import ReferenceIndex, Validator
 from ingest.writer import Outcome, Submission, Writer, prepare
 from store.db import Database
 from store.migrate import migrate
@@ -153,9 +153,7 @@ class IngestService:
     def submit(self, events: Iterable[Mapping[str, Any] | bytes], source: str) -> Outcome:
         """Validate and write events given as dicts or JSON bytes; waits for the commit."""
         validator = Validator(self.reference)
-        checked = [validator.check(e, i) for i, e in enumerate(events)]
-        items = [c for c in checked if isinstance(c, Accepted)]
-        rejects = [c for c in checked if isinstance(c, Rejected)]
+        items, rejects = validator.check_many(enumerate(events))
         return self.writer.write(Submission(prepare(items, self.encoder), rejects, source))
 
 

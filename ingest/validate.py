@@ -10,7 +10,7 @@ data), and — for an HTTP sender — the event inside its API key's scope.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache, reduce
@@ -182,20 +182,50 @@ class Validator:
         nul = not isinstance(raw, bytes) or _NUL in raw
         return self._post(ev, raw, index, nul)
 
-    def check_array(self, body: bytes) -> list[Accepted | Rejected]:
+    def check_many(
+        self, inputs: Iterable[tuple[int | None, bytes | Mapping[str, Any]]]
+    ) -> tuple[list[Accepted], list[Rejected]]:
+        """`check` of many (index, raw) inputs, the accepted and the refused apart. The common
+        case — JSON bytes of a valid event — is inlined: file import spends most of its time
+        here."""
+        accepted: list[Accepted] = []
+        refused: list[Rejected] = []
+        validate, reference, scope = _ONE.validate_json, self.reference, self.scope
+        for index, raw in inputs:
+            if type(raw) is not bytes:
+                checked = self.check(raw, index)
+            else:
+                try:
+                    ev = validate(raw)
+                except ValidationError:
+                    checked = self.check(raw, index)
+                else:
+                    if (
+                        _NUL not in raw
+                        and MIN_YEAR <= ev.occurred_at.year <= MAX_YEAR
+                        and (reference is None or reference.known(ev))
+                        and (scope is None or scope.allows(ev))
+                    ):
+                        accepted.append(Accepted(ev.event_id, ev.kind, event_row(ev)))  # type: ignore[attr-defined]
+                        continue
+                    checked = self._post(ev, raw, index, _NUL in raw)
+            if isinstance(checked, Accepted):
+                accepted.append(checked)
+            else:
+                refused.append(checked)
+        return accepted, refused
+
+    def check_array(self, body: bytes) -> tuple[list[Accepted], list[Rejected]]:
         """A JSON array of events, element by element (each refused element keeps its own JSON
         as raw bytes). Validating the array as one pydantic list is several times slower than
         re-serialising each element with orjson and validating it as JSON."""
-        return self._each(body)
-
-    def _each(self, body: bytes) -> list[Accepted | Rejected]:
         try:
             items = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            return [_rejected(body, None, [_p("(body)", f"invalid JSON: {exc}")])]
+            return [], [_rejected(body, None, [_p("(body)", f"invalid JSON: {exc}")])]
         if not isinstance(items, list):
-            return [_rejected(body, None, [_p("(body)", "expected an event or an array")])]
-        return [self.check(orjson.dumps(item), i) for i, item in enumerate(items)]
+            return [], [_rejected(body, None, [_p("(body)", "expected an event or an array")])]
+        return self.check_many((i, orjson.dumps(item)) for i, item in enumerate(items))
 
     def _post(
         self, ev: Envelope, raw: bytes | Mapping[str, Any] | None, index: int | None, nul: bool

@@ -21,7 +21,7 @@ import pytest
 from core.reference import Hall
 from ingest.auth import new_key
 from ingest.projector import Projector
-from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
+from ingest.validate import ReferenceIndex, Validator
 from ingest.writer import Outcome, Submission, Writer, prepare
 from store.db import Database
 from store.repos import ingest as ingest_repo
@@ -67,9 +67,7 @@ def submit(
     writer: Writer, validator: Validator, events: Sequence[dict[str, Any]], source: str = "test"
 ) -> Outcome:
     """Validate JSON-ready dicts as raw bytes (as a source would) and write them."""
-    checked = [validator.check(orjson.dumps(e), i) for i, e in enumerate(events)]
-    items = [c for c in checked if isinstance(c, Accepted)]
-    rejects = [c for c in checked if isinstance(c, Rejected)]
+    items, rejects = validator.check_many((i, orjson.dumps(e)) for i, e in enumerate(events))
     return writer.write(Submission(prepare(items, RowEncoder()), rejects, source), timeout=30)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ingest.validate import Accepted, ReferenceIndex, Rejected, Validator
+from ingest.validate import ReferenceIndex, Rejected, Validator
 from ingest.writer import Outcome, Prepared, QueueFull, Submission, Writer, prepare
 from store.repos.events import RowEncoder
 
@@ -163,11 +163,8 @@ _worker: tuple[Validator, RowEncoder] | None = None
 
 
 def check_batch(batch: Batch, validator: Validator, encoder: RowEncoder) -> Checked:
-    check = validator.check
-    checked = [check(raw, number) for number, raw in batch]
-    rejects = [c for c in checked if isinstance(c, Rejected)]
-    items = [c for c in checked if isinstance(c, Accepted)] if rejects else checked
-    return prepare(items, encoder), rejects, len(batch)  # type: ignore[arg-type]
+    items, rejects = validator.check_many(batch)
+    return prepare(items, encoder), rejects, len(batch)
 
 
 def _prepared(batches: Iterator[Batch], validator: Validator, workers: int) -> Iterator[Checked]:
