@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -66,39 +67,26 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """Validated events ready for the database: their ids and kinds, and their rows already
-    encoded as binary COPY bodies (done by the producer, off the writer's thread)."""
+    encoded as a binary COPY body (done by the producer, off the writer's thread)."""
 
-    ids: tuple[int, ...]  # event_id.int of each event, in order, no repeats
+    event_ids: tuple[UUID, ...]  # in order; repeats allowed (the database finds them)
     kinds: tuple[str, ...]
     events_body: bytes
-    repeats: int = 0  # repeats of an event_id inside the submission, dropped
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.event_ids)
 
 
 EMPTY = Prepared((), (), b"")
 
 
 def prepare(items: Sequence[Accepted], encoder: RowEncoder) -> Prepared:
-    """Drop repeats of an event_id (the first occurrence wins) and encode the rows."""
+    """Encode the rows. Repeats of an event_id, also inside one submission, are left to the
+    writer: the fast path then fails on the primary key and the slow path keeps the first."""
     if not items:
         return EMPTY
-    uuids, kinds, rows = zip(*items, strict=True)
-    ids = [u.int for u in uuids]
-    if len(set(ids)) < len(ids):  # rare: a sender repeated itself within one submission
-        first: dict[int, Accepted] = {}
-        for key, a in zip(ids, items, strict=True):
-            first.setdefault(key, a)
-        ids = list(first)
-        kinds = tuple(a.kind for a in first.values())
-        rows = tuple(a.row for a in first.values())
-    return Prepared(
-        ids=tuple(ids),
-        kinds=kinds,
-        events_body=encoder.events(rows),
-        repeats=len(items) - len(ids),
-    )
+    event_ids, kinds, rows = zip(*items, strict=True)
+    return Prepared(event_ids, kinds, encoder.events(rows))
 
 
 @dataclass
@@ -343,20 +331,20 @@ def _write(conn: psycopg.Connection[Any], subs: Sequence[Submission], fast: bool
     return [_outcome(s, new) for s in subs]
 
 
-def _outcome(sub: Submission, new: set[int] | None) -> Outcome:
-    """`new`: the ids this batch stored, claimed by the first submission holding each (None:
-    every event of the batch was new)."""
+def _outcome(sub: Submission, new: set[UUID] | None) -> Outcome:
+    """`new`: the ids this batch stored, claimed by the first event holding each (None: every
+    event of the batch was new); the rest are duplicates."""
     events = sub.events
     if new is None:
         kinds = Counter(events.kinds)
     else:
         kinds = Counter()
-        for key, kind in zip(events.ids, events.kinds, strict=True):
+        for key, kind in zip(events.event_ids, events.kinds, strict=True):
             if key in new:
                 new.discard(key)
                 kinds[kind] += 1
     accepted = sum(kinds.values())
-    duplicates = events.repeats + len(events) - accepted
+    duplicates = len(events) - accepted
     return Outcome(accepted, duplicates, len(sub.rejects), kinds)
 
 
@@ -366,10 +354,10 @@ def _dl_source(source: str, r: Rejected) -> str:
 
 def _copy_events(
     conn: psycopg.Connection[Any], subs: Sequence[Submission], fast: bool
-) -> set[int] | None:
-    """COPY the batch's events. Fast: straight into event_ids and events (raises
-    UniqueViolation if an id was seen before); returns None (all new). Slow: staged, only the
-    first occurrence of each new id stored; returns those ids (as ints)."""
+) -> set[UUID] | None:
+    """COPY the batch's events. Fast: straight into events and event_ids (raises
+    UniqueViolation if an id was seen before or comes twice); returns None (all new). Slow:
+    staged, only the first occurrence of each new id stored; returns those ids."""
     bodies = [s.events for s in subs if len(s.events)]
     if not bodies:
         return None
@@ -377,4 +365,4 @@ def _copy_events(
     if fast:
         event_repo.copy_new_events(conn, events)
         return None
-    return {u.int for u in event_repo.copy_new_only(conn, events)}
+    return event_repo.copy_new_only(conn, events)

@@ -67,21 +67,17 @@ def jsonl_batches(
         while chunk := f.read(CHUNK):
             done += len(chunk)
             *lines, rest = (rest + chunk).split(b"\n")
-            batch += [(i, line) for i, line in enumerate(lines, number + 1) if not _blank(line)]
+            batch += [(i, x) for i, x in enumerate(lines, number + 1) if x and not x.isspace()]
             number += len(lines)
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
             if progress:
                 progress(done)
-    if not _blank(rest):
+    if rest and not rest.isspace():
         batch.append((number + 1, rest))
     if batch:
         yield batch
-
-
-def _blank(line: bytes) -> bool:
-    return not line or line.isspace()
 
 
 def csv_event(row: dict[str, str]) -> dict[str, Any]:
