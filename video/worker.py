@@ -28,6 +28,7 @@ from psycopg_pool import ConnectionPool
 
 from core.enums import CameraStatus
 from core.settings import Settings
+from store.repos import events as event_repo
 from store.repos import reference
 from store.repos import video as repo
 from store.repos import video_evidence as evidence_repo
@@ -73,7 +74,7 @@ class DatabaseSink:
     def write(self, rows: list[tuple[Any, ...]], events: list[dict[str, Any]]) -> None:
         with self.pool.connection() as conn:
             repo.write_presence(conn, rows)
-            repo.insert_events(conn, events)
+            event_repo.insert_events(conn, events)
 
 
 @dataclass

@@ -8,7 +8,7 @@ has seen id N will never see an id below N appear later (the projector's tail re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -100,6 +100,9 @@ class RowEncoder:
         return self.body(rows, EVENT_TYPES)
 
 
+_ENCODER = RowEncoder()
+
+
 def accept_raw_json(conn: Connection[Any]) -> None:
     """Let a connection's binary COPY with fixed types take JSON bytes for jsonb columns."""
     conn.adapters.register_dumper(RawJson, _RawJsonbDumper)
@@ -163,6 +166,28 @@ def copy_new_only(conn: Connection[Any], event_data: bytes) -> set[UUID]:
         new = set(cur.execute(_INSERT_NEW).fetchall())  # type: ignore[arg-type]
         cur.execute("truncate events_stage")
     return new
+
+
+def insert_events(conn: Connection[Any], events: Sequence[Mapping[str, Any]]) -> int:
+    """Write validated events given as JSON-ready dicts (`core.events.event_to_row`) the way
+    every writer of `events` must: under the write lock, each event_id once (small batches from
+    in-process producers such as the video worker; sources go through the ingest writer).
+    Returns how many were new."""
+    if not events:
+        return 0
+    rows = [
+        (
+            UUID(str(e["event_id"])),
+            e["kind"],
+            datetime.fromisoformat(str(e["occurred_at"])),
+            *(e.get(column) for column in EVENT_COLUMNS[3:-1]),
+            orjson.dumps(e["payload"]),
+        )
+        for e in events
+    ]
+    with conn.transaction():
+        lock_writes(conn)
+        return len(copy_new_only(conn, copy_data([_ENCODER.events(rows)])))
 
 
 # ---------------------------------------------------------------- reads

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from psycopg import Connection
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from store.repos import audit
-from store.repos.events import lock_writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,42 +244,3 @@ def presence_between(
             " where window_code = %s and at >= %s and at < %s order by at, seat",
             (window_code, start, end),
         ).fetchall()
-
-
-def insert_events(conn: Connection[Any], events: Sequence[dict[str, Any]]) -> int:
-    """Write events (envelope dicts, already validated) the way every writer of `events` must:
-    under the write lock (which also queues the NOTIFY for listeners), de-duplicated by
-    event_id. Returns how many were new."""
-    if not events:
-        return 0
-    with conn.transaction():
-        lock_writes(conn)
-        fresh = 0
-        for e in events:
-            row = conn.execute(
-                "insert into event_ids (event_id, occurred_at) values (%s, %s)"
-                " on conflict do nothing returning event_id",
-                (e["event_id"], e["occurred_at"]),
-            ).fetchone()
-            if row is None:
-                continue
-            fresh += 1
-            conn.execute(
-                "insert into events (event_id, kind, occurred_at, source, region_code,"
-                " center_code, department_code, window_code, case_no, staff_id, payload)"
-                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
-                (
-                    e["event_id"],
-                    e["kind"],
-                    e["occurred_at"],
-                    e["source"],
-                    e["region_code"],
-                    e["center_code"],
-                    e.get("department_code"),
-                    e.get("window_code"),
-                    e.get("case_no"),
-                    e.get("staff_id"),
-                    orjson.dumps(e["payload"]).decode(),
-                ),
-            )
-    return fresh

@@ -12,6 +12,7 @@ import pytest
 from core.enums import CameraStatus
 from hallwatch.demo import seed_hall
 from ingest.projector import CURSOR, Projector
+from store.repos import events as event_repo
 from store.repos import ingest as ingest_repo
 from store.repos import video as repo
 from tests.fix_people import small_hall
@@ -59,12 +60,12 @@ def test_each_presence_event_is_one_sample_whichever_way_it_came_and_after_a_reb
     edge = plan.events(camera, seen(False)(t1), t1)  # a hall's edge: events only
     edge += plan.events(camera, seen(None, CameraStatus.COVERED)(t2), t2)
     assert [e["kind"] for e in edge] == ["presence.sample", "camera.health"]
-    repo.insert_events(conn, edge)
+    event_repo.insert_events(conn, edge)
     projector.catch_up(conn)
     expected = [(t0, True, "ok"), (t1, False, "ok"), (t2, None, "covered")]
     assert samples(conn) == expected
 
-    repo.insert_events(conn, edge)  # a resend: de-duplicated by event_id, nothing to fold
+    event_repo.insert_events(conn, edge)  # a resend: de-duplicated by event_id, nothing to fold
     ingest_repo.set_cursor_position(conn, CURSOR, 0)  # fold every event again
     progress = projector.catch_up(conn)
     assert progress.events == 4 and progress.presence == 0
