@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -125,8 +125,11 @@ class DemoFeed:
     def __init__(self, hall: Hall, submit: Callable[[list[dict[str, Any]], str], Any]) -> None:
         from sim.live import LiveSim
 
-        now = datetime.now(ZoneInfo("Asia/Shanghai"))
-        self.live = LiveSim(hall, seed=DEMO_SEED, start=now - HISTORY)  # registers sim:// cameras
+        first_day = (datetime.now(ZoneInfo("Asia/Shanghai")) - HISTORY).date()
+        # whole days: a history cut at this hour would hold cases without their application
+        # and acceptance (false 未受理即办结 reds on the board)
+        start = datetime.combine(first_day, time(0), ZoneInfo("Asia/Shanghai"))
+        self.live = LiveSim(hall, seed=DEMO_SEED, start=start)  # registers sim:// cameras
         self.submit = submit
         self.loop = asyncio.new_event_loop()
         self.stopping = asyncio.Event()

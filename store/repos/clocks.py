@@ -81,10 +81,11 @@ on conflict (subject_kind, subject_id, clock_kind) do update set
              and (excluded.level_due ->> clocks.level) is not null
              and (excluded.level_due ->> clocks.level)::timestamptz > now() then now()
         -- stopped before the level it already raised was due (the stop arrived after the
-        -- engine fired: a late event, or a backlog being loaded): wake it to clear the alert
+        -- engine fired: a late event, or a backlog being loaded): wake it to clear the alert.
+        -- The level's time is the running row's: a stopped clock has none left to fire.
         when clocks.level is not null and excluded.state = 'stopped' and clocks.state <> 'stopped'
-             and (excluded.level_due ->> clocks.level) is not null
-             and excluded.stopped_at < (excluded.level_due ->> clocks.level)::timestamptz
+             and (clocks.level_due ->> clocks.level) is not null
+             and excluded.stopped_at < (clocks.level_due ->> clocks.level)::timestamptz
              then now()
         else clock_next_fire(excluded.level_due, clocks.level, excluded.state) end,
     updated_at = now()

@@ -159,6 +159,32 @@ def test_a_deadline_alert_fired_before_a_late_reported_completion_resolves_itsel
     assert [h.action for h in records.history(conn, alert.id)] == ["raise", "auto_resolve"]
 
 
+def test_a_red_fired_on_a_clock_whose_completion_the_engine_had_already_seen_resolves_itself(
+    alert_pool, small, conn, projector
+):
+    """The demo's history burst: the engine's tail read the completion before the projector
+    stopped the clock, and the timer fired red on the still-running clock in between. The stop
+    then arrives with no level times (nothing left to fire) and must still wake the engine."""
+    store_events(conn, promised_case("P3", at("2025-09-16 10:00"), days=2, legal=20))
+    projector.catch_up(conn)  # the clock runs
+    done = {"result": "issued"}
+    store_events(conn, [event("case.completed", at("2025-09-17 15:00"), done, case_no="P3")])
+    now = FixedClock(datetime.now(UTC))  # the database wakes the timer at its own now()
+    e = Engine(alert_pool, worker="t", parts=1, clock=now)
+    e.refresh(force=True)
+    while e.tail_once(0):  # the tail has seen the completion: no alert yet, nothing to clear
+        pass
+    assert e.timers_once() > 0  # the projector has not stopped the clock yet: red
+    [alert] = active(conn, "case.promised_deadline")
+    assert alert.level == "red"
+
+    projector.catch_up(conn)  # the stop: completed a day before the deadline
+    now.now = datetime.now(UTC)
+    drain(e)
+    assert active(conn) == []  # the promised and the legal clock both stopped in time
+    assert records.get(conn, alert.id).status == "resolved"
+
+
 def test_three_workers_raise_each_alert_once(alert_pool, small, conn, db):
     events = []
     for i in range(60):
