@@ -41,7 +41,7 @@ from store.repos.events import EventRow
 log = logging.getLogger(__name__)
 
 PROJECTOR_LOCK = 0x4857_5052  # "HWPR"
-CURSOR = "ingest.projections"
+CURSOR = ingest_repo.PROJECTIONS_CURSOR
 QUEUE_KINDS = frozenset(
     {EventKind.QUEUE_TICKET_ISSUED, EventKind.QUEUE_TICKET_CALLED, EventKind.QUEUE_TICKET_SERVED}
 )

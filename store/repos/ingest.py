@@ -160,6 +160,9 @@ def try_lock(conn: Connection[Any], key: int) -> bool:
     return bool(_scalar(conn, "select pg_try_advisory_xact_lock(%s)", (key,)))
 
 
+PROJECTIONS_CURSOR = "ingest.projections"  # how far the projector has folded `events` (by id)
+
+
 def cursor_position(conn: Connection[Any], name: str) -> int:
     conn.execute(
         "insert into projector_cursors (name) values (%s) on conflict (name) do nothing", (name,)

@@ -159,27 +159,46 @@ def test_a_deadline_alert_fired_before_a_late_reported_completion_resolves_itsel
     assert [h.action for h in records.history(conn, alert.id)] == ["raise", "auto_resolve"]
 
 
-def test_a_red_fired_on_a_clock_whose_completion_the_engine_had_already_seen_resolves_itself(
+def completed_after_the_tail_saw_it(conn, projector, alert_pool, case_no: str) -> Engine:
+    """A case past its deadline whose completion (in time) is stored, and read by the engine's
+    tail, but not yet folded by the projector: its clocks still run."""
+    store_events(conn, promised_case(case_no, at("2025-09-16 10:00"), days=2, legal=20))
+    projector.catch_up(conn)
+    done = {"result": "issued"}
+    store_events(conn, [event("case.completed", at("2025-09-17 15:00"), done, case_no=case_no)])
+    e = Engine(alert_pool, worker="t", parts=1, clock=FixedClock(datetime.now(UTC)))
+    e.refresh(force=True)
+    while e.tail_once(0):
+        pass
+    return e
+
+
+def test_a_clock_waits_for_the_projector_to_fold_its_cases_events(
     alert_pool, small, conn, projector
 ):
-    """The demo's history burst: the engine's tail read the completion before the projector
-    stopped the clock, and the timer fired red on the still-running clock in between. The stop
-    then arrives with no level times (nothing left to fire) and must still wake the engine."""
-    store_events(conn, promised_case("P3", at("2025-09-16 10:00"), days=2, legal=20))
-    projector.catch_up(conn)  # the clock runs
-    done = {"result": "issued"}
-    store_events(conn, [event("case.completed", at("2025-09-17 15:00"), done, case_no="P3")])
-    now = FixedClock(datetime.now(UTC))  # the database wakes the timer at its own now()
-    e = Engine(alert_pool, worker="t", parts=1, clock=now)
-    e.refresh(force=True)
-    while e.tail_once(0):  # the tail has seen the completion: no alert yet, nothing to clear
-        pass
-    assert e.timers_once() > 0  # the projector has not stopped the clock yet: red
+    """A backlog being loaded (the demo's week of history): without the wait, every case
+    completed in time but not yet projected fired red and resolved itself a moment later."""
+    e = completed_after_the_tail_saw_it(conn, projector, alert_pool, "P3")
+    assert e.timers_once() == 0  # the completion is on its way: no red
+    projector.catch_up(conn)
+    e.clock.now = datetime.now(UTC)  # type: ignore[attr-defined]
+    drain(e)
+    assert conn.execute("select count(*) as n from alerts").fetchone()["n"] == 0
+
+
+def test_behind_a_stuck_projector_the_clock_fires_and_its_late_stop_clears_the_red(
+    alert_pool, small, conn, projector
+):
+    """Past PENDING_MAX the clock fires anyway; when the projector recovers, the stop (before
+    the level it raised) wakes the engine, which resolves the red."""
+    e = completed_after_the_tail_saw_it(conn, projector, alert_pool, "P4")
+    conn.execute("update events set received_at = now() - interval '11 minutes'")
+    assert e.timers_once() > 0
     [alert] = active(conn, "case.promised_deadline")
     assert alert.level == "red"
 
     projector.catch_up(conn)  # the stop: completed a day before the deadline
-    now.now = datetime.now(UTC)
+    e.clock.now = datetime.now(UTC)  # type: ignore[attr-defined]
     drain(e)
     assert active(conn) == []  # the promised and the legal clock both stopped in time
     assert records.get(conn, alert.id).status == "resolved"

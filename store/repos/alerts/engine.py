@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 
 from alerts.state import MatterInfo
 from core.enums import CaseType
+from store.repos.ingest import PROJECTIONS_CURSOR
 
 # ---------------------------------------------------------------- event tail
 
@@ -413,16 +414,35 @@ _SIBLING_COLUMNS = _CLOCK_COLUMNS.replace(
 )
 
 
+PENDING_MAX = timedelta(minutes=10)  # longest a clock waits for its case's unfolded events
+
+_CLAIM = f"""
+select {_CLOCK_COLUMNS} from clocks c
+where next_fire_at <= %(now)s
+  and not (subject_kind = 'case' and exists (
+      select 1 from events e
+      where e.case_no = c.subject_id
+        and e.id > (select position from projector_cursors where name = %(cursor)s)
+        and e.received_at > %(now)s - %(pending_max)s))
+order by next_fire_at limit %(limit)s for update skip locked
+"""
+
+
 def claim_clocks(conn: Connection[Any], now: datetime, limit: int = 500) -> list[ClockClaim]:
     """Due clocks (next_fire_at <= now), locked for this transaction; other workers skip them.
-    `now` is a parameter, not clock_timestamp(): a volatile bound cannot limit the index scan,
-    which then reads every open clock whenever none is due."""
+    A case clock waits while the projector has not folded every event of its case (up to
+    PENDING_MAX): a completion on its way would stop it, and firing first would raise a red that
+    resolves itself a moment later (thousands when a backlog is loaded). `now` is a parameter,
+    not clock_timestamp(): a volatile bound cannot limit the index scan, which then reads every
+    open clock whenever none is due."""
+    params = {
+        "now": now,
+        "limit": limit,
+        "cursor": PROJECTIONS_CURSOR,
+        "pending_max": PENDING_MAX,
+    }
     with conn.cursor(row_factory=class_row(ClockClaim)) as cur:
-        return cur.execute(
-            f"select {_CLOCK_COLUMNS} from clocks where next_fire_at <= %s"
-            " order by next_fire_at limit %s for update skip locked",
-            (now, limit),
-        ).fetchall()
+        return cur.execute(_CLAIM, params).fetchall()  # type: ignore[arg-type]
 
 
 def sibling_clocks(
