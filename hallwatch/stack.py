@@ -86,6 +86,7 @@ def start_services(settings: Settings, db: Database) -> Services:
     if settings.demo:
         feed = DemoFeed(demo_hall(), ingest.service.submit)
         services.add("demo feed", feed.stop)
+        feed.load_history()
     alerts = start_alerts(settings, db)
     services.add("alerts", alerts.stop)
     try:
@@ -118,9 +119,10 @@ def _start_bulletins(settings: Settings, db: Database) -> Callable[[], None]:
 
 
 class DemoFeed:
-    """The digital twin of the demo centre, fed through ingest: a week of history first, then
-    every event when it is due in real time. Event ids are deterministic, so a second start
-    re-sends history as duplicates that ingest counts and ignores."""
+    """The digital twin of the demo centre, fed through ingest: a week of history first
+    (`load_history`), then every event when it is due in real time (`start`). Event ids are
+    deterministic, so a second start re-sends history as duplicates that ingest counts and
+    ignores."""
 
     def __init__(self, hall: Hall, submit: Callable[[list[dict[str, Any]], str], Any]) -> None:
         from sim.live import LiveSim
@@ -136,10 +138,10 @@ class DemoFeed:
         self.halt = threading.Event()
         self.thread = threading.Thread(target=self._run, name="demo-feed", daemon=True)
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def _run(self) -> None:
+    def load_history(self) -> None:
+        """Send the week of history (blocking: the alert engine starts after it, so it judges
+        each case knowing how it ended instead of raising reds on cases whose completion is
+        still on its way)."""
         batch: list[dict[str, Any]] = []
         for event in self.live.history():
             if self.halt.is_set():
@@ -151,6 +153,12 @@ class DemoFeed:
         if batch:
             self.submit(batch, "sim")
         log.info("demo history loaded; streaming the hall live")
+
+    def start(self) -> None:
+        """Stream the hall live from here on."""
+        self.thread.start()
+
+    def _run(self) -> None:
         self.loop.run_until_complete(
             self.live.stream(lambda e: self.submit([e], "sim"), self.stopping)
         )
@@ -159,5 +167,6 @@ class DemoFeed:
         self.halt.set()
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.stopping.set)
-        self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
         self.live.close()
