@@ -3,13 +3,17 @@ again) for accountability."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from hallwatch.cli.common import DataDir, database, settings
+
+if TYPE_CHECKING:
+    from accountability.indicators import Indicators
 
 app = typer.Typer(
     help="绩效统计与月度通报 (indicators and monthly bulletins)", no_args_is_help=True
@@ -62,16 +66,38 @@ def indicators(
     s = settings(data_dir)
     with database(s).connect(autocommit=True) as conn:
         rows = compute(conn, by, parse_period(period), center_code=center, refresh=True)
-    typer.echo("对象\t受理\t办结\t按时办结率\t提前办结率\t超时\t日结率\t满意率")
+    typer.echo("\t".join(label for label, _ in COLUMNS))
     for i in rows:
-        typer.echo(
-            f"{i.key}\t{i.accepted}\t{i.completed}\t{_pct(i.on_time_rate)}\t"
-            f"{_pct(i.early_rate)}\t{i.late}\t{_pct(i.same_day_rate)}\t{_pct(i.satisfaction_rate)}"
-        )
+        typer.echo("\t".join(cell(i) for _, cell in COLUMNS))
 
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.2f}%"
+
+
+def _n(x: int | None) -> str:
+    return "—" if x is None else str(x)
+
+
+# (header, cell) of `reports indicators`: the 办件 indicators, then 在岗 from the video and
+# 进驻/授权 from the matter catalogue (DOMAIN.md → Indicators)
+COLUMNS: tuple[tuple[str, Callable[[Indicators], str]], ...] = (
+    ("对象", lambda i: i.key),
+    ("受理", lambda i: str(i.accepted)),
+    ("办结", lambda i: str(i.completed)),
+    ("按时办结率", lambda i: _pct(i.on_time_rate)),
+    ("提前办结率", lambda i: _pct(i.early_rate)),
+    ("超时", lambda i: str(i.late)),
+    ("日结率", lambda i: _pct(i.same_day_rate)),
+    ("满意率", lambda i: _pct(i.satisfaction_rate)),
+    ("差评率", lambda i: _pct(i.bad_rate)),
+    ("投诉", lambda i: _n(i.complaints)),
+    ("在岗率", lambda i: _pct(i.seat_rate)),
+    ("视频覆盖率", lambda i: _pct(i.video_coverage)),
+    ("进驻率", lambda i: _pct(i.entry_rate)),
+    ("审核权授权率", lambda i: _pct(i.review_rate)),
+    ("审批权授权率", lambda i: _pct(i.approval_rate)),
+)
 
 
 @notices_app.command("list")

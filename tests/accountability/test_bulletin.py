@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from accountability.bulletin import make, run_due
-from accountability.indicators import month_period
+from accountability.indicators import compute, month_period, parse_period
 from accountability.issuing import issue
 from accountability.monthly import month_of
 from accountability.origins import open_from_alert
@@ -96,6 +96,7 @@ def test_the_bulletin_is_made_once_on_the_first_working_day_and_again_on_demand(
 def test_the_cli_prints_the_indicators_and_makes_the_bulletin(october, tmp_path):
     from typer.testing import CliRunner
 
+    from accountability.files import Storage
     from hallwatch.cli import _register, app
 
     conn, data = october
@@ -104,12 +105,32 @@ def test_the_cli_prints_the_indicators_and_makes_the_bulletin(october, tmp_path)
     runner = CliRunner()
     out = runner.invoke(app, ["reports", "indicators", "--period", "2025-10"], env=env)
     assert out.exit_code == 0, out.output
-    assert data.halls[0].departments[0].code in out.output and "%" in out.output
+    header, *lines = [line.split("\t") for line in out.output.splitlines()]
+    printed = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
+    for i in compute(conn, "department", parse_period("2025-10")):
+        row = printed[i.key]
+        assert row["受理"] == str(i.accepted) and row["超时"] == str(i.late)
+        assert row["按时办结率"] == f"{100 * i.on_time_rate:.2f}%"
+        assert row["在岗率"] == f"{100 * i.seat_rate:.2f}%"  # the video's, beside the 办件 ones
+        assert row["进驻率"] == f"{100 * i.entry_rate:.2f}%"
+        assert row["审批权授权率"] == f"{100 * i.approval_rate:.2f}%"
+    assert data.halls[0].departments[0].code in printed
     out = runner.invoke(app, ["reports", "bulletin", "--month", "2025-10"], env=env)
     assert out.exit_code == 0, out.output
     assert "2025年10月" in out.output and ".pdf" in out.output
+    supervisor = Actor.of(users.get(conn, "supervisor"))
+    red = conn.execute(
+        "select id from alerts a where level = 'red' and case_no is not null and not exists"
+        " (select 1 from accountability_cases c where c.origin_ref = 'alert:' || a.id)"
+        " order by id limit 1"
+    ).fetchone()
+    case = open_from_alert(conn, red["id"], supervisor, datetime(2025, 10, 29, 10, tzinfo=TZ))
+    storage = Storage(tmp_path / "var")
+    notice = issue(conn, case.id, supervisor, datetime(2025, 10, 29, 11, tzinfo=TZ), storage)
     out = runner.invoke(app, ["notices", "list"], env=env)
-    assert out.exit_code == 0 and "〔" in out.output
+    assert out.exit_code == 0
+    listed = {line.split("\t")[1] for line in out.output.splitlines()}
+    assert notice.doc_number in listed and "〔" in notice.doc_number
 
 
 def test_the_pages_render_for_a_leader_with_a_months_numbers(october, monkeypatch, tmp_path):
