@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from core.enums import ROLE_LABELS
@@ -87,6 +87,7 @@ def start_services(settings: Settings, db: Database) -> Services:
         feed = DemoFeed(demo_hall(), ingest.service.submit)
         services.add("demo feed", feed.stop)
         feed.load_history()
+        seed_seat_history(db, feed)
     alerts = start_alerts(settings, db)
     services.add("alerts", alerts.stop)
     try:
@@ -116,6 +117,23 @@ def _start_bulletins(settings: Settings, db: Database) -> Callable[[], None]:
         pool.close()
 
     return stop
+
+
+def seed_seat_history(db: Database, feed: DemoFeed) -> int:
+    """What the cameras would have seen over the demo's history (在岗率 for the past week),
+    from the twin; live, the video worker takes over. Only after the latest stored sample, so a
+    restart adds just the missing time. Returns the rows written."""
+    from store.repos import presence_daily
+    from store.repos import video as video_repo
+
+    with db.connect() as conn:
+        row = conn.execute("select max(at) + interval '1 second' as t from presence_samples")
+        since = cast(datetime | None, row.fetchone()["t"])  # type: ignore[index]
+        n = video_repo.write_presence(conn, feed.live.seat_samples(since=since))
+        presence_daily.refresh(conn)
+        conn.commit()
+    log.info("demo seat history: %d presence samples", n)
+    return n
 
 
 class DemoFeed:

@@ -15,7 +15,7 @@ import heapq
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core.reference import Hall
@@ -23,6 +23,7 @@ from sim import clock, video
 from sim.clock import CST, WorkingCalendar
 from sim.config import SimConfig
 from sim.frames import FrameSource
+from sim.presence import WindowDay
 from sim.world import Twin
 
 Sink = Callable[[dict[str, Any]], Awaitable[object] | object]
@@ -88,6 +89,30 @@ class LiveSim:
         for _, event in self._events_before(limit):
             yield event
 
+    def seat_samples(
+        self, since: datetime | None = None, until: datetime | None = None, step: int = 60
+    ) -> Iterator[tuple[Any, ...]]:
+        """What the hall's cameras would have reported from `since` (default: `start`) to
+        `until` (default: the simulated now), from the twin's truth: a presence row per window
+        every `step` seconds of opening hours — (at, camera, window, seat, occupied, score,
+        status) as `store.repos.video.write_presence` takes them. For a demo's history; live,
+        the video worker measures the twin's frames instead."""
+        lo = max(clock.from_datetime(since), self.start) if since else self.start
+        hi = clock.from_datetime(until) if until else int(self.sim_now())
+        cameras = {c.window_code: c.code for c in self.hall.cameras if c.window_code}
+        day = clock.local_date(lo)
+        while clock.midnight(day) < hi:
+            windows = self.twin.seats(day) or {}
+            for a, b in clock.sessions(day, self.hall.center.schedule):
+                for wd in windows.values():
+                    camera = cameras.get(wd.window_code)
+                    if camera is None:
+                        continue
+                    first = max(a, lo) + (-max(a, lo)) % step  # on the minute, like the worker
+                    for t in range(first, min(b, hi), step):
+                        yield _sample(t, camera, wd)
+            day += timedelta(days=1)
+
     def upcoming(self) -> Iterator[tuple[float, dict[str, Any]]]:
         """(wall-clock due time, event) for every later event, in order, forever."""
         while True:
@@ -111,3 +136,12 @@ class LiveSim:
 
     def close(self) -> None:
         video.unregister(self.frames)
+
+
+def _sample(t: int, camera: str, wd: WindowDay) -> tuple[Any, ...]:
+    at = datetime.fromtimestamp(t, UTC)
+    fault = next((status for s, e, status in wd.faults if s <= t < e), None)
+    if fault is not None:
+        return (at, camera, wd.window_code, 0, None, None, fault.value)
+    occupied = any(s <= t < e for s, e in wd.occupied)
+    return (at, camera, wd.window_code, 0, occupied, 0.92 if occupied else 0.06, "ok")

@@ -48,7 +48,12 @@ def test_up_prints_the_console_url_within_a_minute_and_stops_cleanly(tmp_path: P
         with psycopg.connect(info.get_uri(database="hallwatch")) as conn:
             users = conn.execute("select count(*) from users").fetchone()[0]
             days = conn.execute("select count(*) from calendar_days").fetchone()[0]
+            seen = conn.execute(  # the demo's week: 在岗率 has camera minutes before today
+                "select count(distinct day), min(observed_min) from presence_daily"
+                " where day < (now() at time zone 'Asia/Shanghai')::date"
+            ).fetchone()
         assert users == 5 and days > 365 * 20
+        assert seen[0] >= 1 and seen[1] > 60, seen
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) is not None

@@ -43,6 +43,24 @@ def test_history_preloads_the_day_before_now_and_matches_the_dataset(live):
     assert history == expected
 
 
+def test_seat_samples_are_the_twins_truth_each_minute_of_opening_hours(live):
+    rows = list(live.seat_samples())
+    sessions = live.hall.center.schedule.sessions
+    assert len({r[2] for r in rows}) == len(live.hall.cameras)  # every window's camera
+    for at, _camera, window, _seat, occupied, _score, status in rows[::37]:
+        t = int(at.timestamp())
+        local = at.astimezone(CST)
+        assert local.second == 0 and NOW - timedelta(days=1) <= local < NOW
+        assert any(s.start <= local.time() < s.end for s in sessions)
+        wd = live.twin.window_day(window, t)
+        broken = any(s <= t < e for s, e, _ in wd.faults)
+        assert (status != "ok") == broken and (occupied is None) == broken
+        assert broken or occupied == any(s <= t < e for s, e in wd.occupied)
+    assert {r[4] for r in rows} >= {True, False}  # people come and go
+    later = list(live.seat_samples(since=rows[-10][0] + timedelta(seconds=1)))
+    assert later == [r for r in rows if r[0] > rows[-10][0]]  # a restart adds only what is new
+
+
 def test_upcoming_events_follow_history_in_order_with_wall_clock_due_times(live):
     last = list(live.history())[-1]
     upcoming = live.upcoming()
