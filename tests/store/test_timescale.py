@@ -147,6 +147,9 @@ def test_late_event_reaches_events_hourly_through_the_refresh_policy(report):
     assert late["refresh_policy_jobs"], report["jobs"]
     assert late["events_hourly_match_after_policy"], late["differences_after_policy"]
     assert late["events_hourly_match_after_refresh"], late["differences_after_refresh"]
+    # and one in an hour already counted (a device reporting a day late) is counted again
+    again = report["exercise"]["compression"]["late_in_materialized_hour"]
+    assert again["events_hourly_match_after_policy"], again
 
 
 def test_every_policy_targets_an_existing_relation_and_runs(report):

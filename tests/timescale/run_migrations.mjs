@@ -533,7 +533,10 @@ async function exercise(db, report) {
       stats,
     };
 
-    // A late event (ingest replaying an old one) lands in the compressed chunk.
+    // A late event (ingest replaying an old one) lands in the compressed chunk, ten hours
+    // into it: chunks are aligned to fixed intervals, so that can be before the first event
+    // (depending on today's date), and the buckets are read back from the chunk's start.
+    const lateFrom = new Date(Math.min(Date.parse(from), chunk.range_start.getTime())).toISOString();
     const late = makeEvents(nowMs, 1).map((e) => ({
       ...e,
       event_id: uuidFrom('hallwatch-timescale-check|late'),
@@ -549,14 +552,35 @@ async function exercise(db, report) {
       const refreshJobs = (report.jobs ?? []).filter((j) => j.kind === 'refresh' && j.target === 'events_hourly');
       ex.compression.late_insert.refresh_policy_jobs = refreshJobs.map((j) => j.job_id);
       for (const job of refreshJobs) await db.exec(`call run_job(${Number(job.job_id)})`);
-      let diffs = diffBuckets(expectedLate, await readHourly(db, from, to));
+      let diffs = diffBuckets(expectedLate, await readHourly(db, lateFrom, to));
       ex.compression.late_insert.events_hourly_match_after_policy = refreshJobs.length > 0 && diffs.length === 0;
       ex.compression.late_insert.differences_after_policy = diffs.slice(0, 10);
       // Then by hand, over the window.
-      await db.exec(`call refresh_continuous_aggregate('events_hourly', '${from}'::timestamptz, '${to}'::timestamptz)`);
-      diffs = diffBuckets(expectedLate, await readHourly(db, from, to));
+      await db.exec(`call refresh_continuous_aggregate('events_hourly', '${lateFrom}'::timestamptz, '${to}'::timestamptz)`);
+      diffs = diffBuckets(expectedLate, await readHourly(db, lateFrom, to));
       ex.compression.late_insert.events_hourly_match_after_refresh = diffs.length === 0;
       ex.compression.late_insert.differences_after_refresh = diffs.slice(0, 10);
+
+      // A second late event, in an hour events_hourly has already materialized (the usual
+      // case: a device that reports a day late), still inside the compressed chunk.
+      const inChunk = events.map((e) => Date.parse(e.occurred_at))
+        .filter((t) => t >= chunk.range_start.getTime() && t < chunk.range_end.getTime());
+      const at = Math.floor(Math.min(...inChunk) / HOUR) * HOUR + 1_000; // that event's hour
+      if (inChunk.length) {
+        const again = makeEvents(nowMs, 1).map((e) => ({
+          ...e,
+          event_id: uuidFrom('hallwatch-timescale-check|late-materialized'),
+          occurred_at: new Date(at).toISOString(),
+        }));
+        await insertEvents(db, again);
+        for (const job of refreshJobs) await db.exec(`call run_job(${Number(job.job_id)})`);
+        diffs = diffBuckets(expectedHourly([...events, ...late, ...again]), await readHourly(db, lateFrom, to));
+        ex.compression.late_in_materialized_hour = {
+          occurred_at: again[0].occurred_at,
+          events_hourly_match_after_policy: diffs.length === 0,
+          differences_after_policy: diffs.slice(0, 10),
+        };
+      }
     }
   });
 
