@@ -301,6 +301,15 @@ class Projector:
     def lag(self, conn: psycopg.Connection[Any]) -> int:
         return max(0, event_repo.last_id(conn) - ingest_repo.cursor_position(conn, self.cursor))
 
+    def _report_lag(self, conn: psycopg.Connection[Any] | None) -> None:
+        if conn is None or conn.closed:
+            return
+        try:
+            conn.rollback()
+            self.metrics.projector_lag.set(self.lag(conn))
+        except psycopg.Error:
+            log.debug("projector lag not measured", exc_info=True)
+
     def loop(
         self,
         connect: Callable[[], psycopg.Connection[Any]],
@@ -334,6 +343,7 @@ class Projector:
                 continue
             except psycopg.Error:
                 log.exception("projector: batch failed; retrying in 5 s")
+                self._report_lag(conn)  # a stuck projector shows (HallWatchProjectorStalled)
                 stopping.wait(5.0)
                 continue
             if wake is not None:

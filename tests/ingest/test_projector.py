@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from core.calendar import official_calendar
@@ -130,3 +131,41 @@ def test_window_state_keeps_the_latest_queue_and_attendance_whatever_the_order(
         "queue.ticket_served", "A002", f.at(15, 11),
     )  # fmt: skip
     assert w.staff_on_duty == [f.STAFF]  # the earlier clock-out does not undo the clock-in
+
+
+def test_a_failing_projector_keeps_reporting_how_far_behind_it_is(db, conn, writer, validator):
+    """HallWatchProjectorStalled needs the lag gauge to grow while every batch fails (here: a
+    projection table gone), and to fall back to 0 once the projector recovers."""
+    import threading
+
+    import psycopg
+    from prometheus_client import CollectorRegistry
+
+    from ingest.metrics import IngestMetrics
+    from ingest.projector import Projector
+
+    metrics = IngestMetrics(registry=CollectorRegistry())
+    projector, stopping = Projector(metrics=metrics), threading.Event()
+    conn.execute("alter table cases rename to cases_away")
+    submit(writer, validator, f.case_life("C9"))
+    loop = threading.Thread(
+        target=projector.loop,
+        args=(lambda: psycopg.connect(db.url, autocommit=True), stopping),
+        daemon=True,
+    )
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while metrics.projector_lag._value.get() < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert metrics.projector_lag._value.get() >= 3  # the case's events, not folded
+        conn.execute("alter table cases_away rename to cases")
+        deadline = time.monotonic() + 30
+        while metrics.projector_lag._value.get() > 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert metrics.projector_lag._value.get() == 0
+        assert _case(conn, "C9").status == "completed"
+    finally:
+        stopping.set()
+        loop.join(10)
+        conn.execute("alter table if exists cases_away rename to cases")
