@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.enums import ROLE_LABELS
@@ -127,8 +127,8 @@ def seed_seat_history(db: Database, feed: DemoFeed) -> int:
     from store.repos import video as video_repo
 
     with db.connect() as conn:
-        row = conn.execute("select max(at) + interval '1 second' as t from presence_samples")
-        since = cast(datetime | None, row.fetchone()["t"])  # type: ignore[index]
+        last = video_repo.latest_presence(conn)
+        since = last + timedelta(seconds=1) if last else None
         n = video_repo.write_presence(conn, feed.live.seat_samples(since=since))
         presence_daily.refresh(conn)
         conn.commit()

@@ -305,7 +305,6 @@ class Projector:
         if conn is None or conn.closed:
             return
         try:
-            conn.rollback()
             self.metrics.projector_lag.set(self.lag(conn))
         except psycopg.Error:
             log.debug("projector lag not measured", exc_info=True)

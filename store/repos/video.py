@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import Connection
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row, dict_row, scalar_row
 from psycopg.types.json import Jsonb
 
 from store.repos import audit
@@ -228,6 +228,12 @@ def write_presence(conn: Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
             copy.write_row(row)
             n += 1
     return n
+
+
+def latest_presence(conn: Connection[Any]) -> datetime | None:
+    """When the newest presence sample was taken (None: there is none)."""
+    with conn.cursor(row_factory=scalar_row) as cur:
+        return cur.execute("select max(at) from presence_samples").fetchone()  # type: ignore[no-any-return]
 
 
 def purge_presence(conn: Connection[Any], before: datetime) -> int:

@@ -4,7 +4,7 @@ day of November, remade on demand, a PDF with the ranking, charts, cards and mea
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,20 @@ from tests.fix_browser import ARTIFACTS
 TZ = ZoneInfo("Asia/Shanghai")
 OCTOBER = month_period(2025, 10)
 NOV_3 = datetime(2025, 11, 3, 8, 0, tzinfo=TZ)  # Monday: Nov 1-2 2025 is a weekend
+
+
+def issue_on_a_red(conn, at: datetime, storage, render: bool = True):
+    """The supervisor opens a case on a red alert not handled yet and issues its notice half an
+    hour later; returns both."""
+    supervisor = Actor.of(users.get(conn, "supervisor"))
+    red = conn.execute(
+        "select id from alerts a where level = 'red' and case_no is not null and not exists"
+        " (select 1 from accountability_cases c where c.origin_ref = 'alert:' || a.id)"
+        " order by id limit 1"
+    ).fetchone()
+    case = open_from_alert(conn, red["id"], supervisor, at)
+    notice = issue(conn, case.id, supervisor, at + timedelta(minutes=30), storage, render=render)
+    return case, notice
 
 
 def test_the_month_ranks_every_department_with_the_published_model(october):
@@ -47,16 +61,7 @@ def test_the_bulletin_is_made_once_on_the_first_working_day_and_again_on_demand(
     conn, data = october
     center = data.halls[0].center.code
     storage = Storage(tmp_path / "var")
-    supervisor = Actor.of(users.get(conn, "supervisor"))
-    red = conn.execute(
-        "select id from alerts a where level = 'red' and case_no is not null and not exists"
-        " (select 1 from accountability_cases c where c.origin_ref = 'alert:' || a.id)"
-        " order by id limit 1"
-    ).fetchone()
-    case = open_from_alert(conn, red["id"], supervisor, datetime(2025, 10, 28, 10, tzinfo=TZ))
-    issue(
-        conn, case.id, supervisor, datetime(2025, 10, 28, 10, 30, tzinfo=TZ), storage, render=False
-    )
+    case, _ = issue_on_a_red(conn, datetime(2025, 10, 28, 10, tzinfo=TZ), storage, render=False)
 
     assert run_due(conn, storage, NOV_3.replace(day=4)) == []  # not the first working day
     [auto] = run_due(conn, storage, NOV_3)
@@ -118,15 +123,8 @@ def test_the_cli_prints_the_indicators_and_makes_the_bulletin(october, tmp_path)
     out = runner.invoke(app, ["reports", "bulletin", "--month", "2025-10"], env=env)
     assert out.exit_code == 0, out.output
     assert "2025年10月" in out.output and ".pdf" in out.output
-    supervisor = Actor.of(users.get(conn, "supervisor"))
-    red = conn.execute(
-        "select id from alerts a where level = 'red' and case_no is not null and not exists"
-        " (select 1 from accountability_cases c where c.origin_ref = 'alert:' || a.id)"
-        " order by id limit 1"
-    ).fetchone()
-    case = open_from_alert(conn, red["id"], supervisor, datetime(2025, 10, 29, 10, tzinfo=TZ))
-    storage = Storage(tmp_path / "var")
-    notice = issue(conn, case.id, supervisor, datetime(2025, 10, 29, 11, tzinfo=TZ), storage)
+    at = datetime(2025, 10, 29, 10, tzinfo=TZ)
+    _, notice = issue_on_a_red(conn, at, Storage(tmp_path / "var"))
     out = runner.invoke(app, ["notices", "list"], env=env)
     assert out.exit_code == 0
     listed = {line.split("\t")[1] for line in out.output.splitlines()}
