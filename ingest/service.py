@@ -34,7 +34,7 @@ from ingest.auth import KeyCache
 from ingest.metrics import IngestMetrics
 from ingest.projector import Projector
 from ingest.validate import ReferenceIndex, Validator
-from ingest.writer import Outcome, Submission, Writer, prepare
+from ingest.writer import Outcome, Submission, Writer, check_and_prepare
 from store.db import Database
 from store.migrate import migrate
 from store.repos import ingest as ingest_repo
@@ -153,8 +153,8 @@ class IngestService:
     def submit(self, events: Iterable[Mapping[str, Any] | bytes], source: str) -> Outcome:
         """Validate and write events given as dicts or JSON bytes; waits for the commit."""
         validator = Validator(self.reference)
-        items, rejects = validator.check_many(enumerate(events))
-        return self.writer.write(Submission(prepare(items, self.encoder), rejects, source))
+        prepared, rejects, _ = check_and_prepare(validator, enumerate(events), self.encoder)
+        return self.writer.write(Submission(prepared, rejects, source))
 
 
 def _uvicorn(app: FastAPI, settings: Settings) -> uvicorn.Server:

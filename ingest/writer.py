@@ -21,16 +21,17 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from ingest.metrics import IngestMetrics
-from ingest.validate import Accepted, Rejected
+from ingest.validate import Accepted, Rejected, Validator
 from store.repos import events as event_repo
 from store.repos.events import RowEncoder
 from store.repos.ingest import DeadLetterIn, add_dead_letters
@@ -64,20 +65,79 @@ class Outcome:
         self.accepted_kinds.update(other.accepted_kinds)
 
 
+class PackedIds:
+    """Event ids as 16 bytes each, for a Prepared made in a worker process: pickled as one
+    bytes object, where a tuple of UUIDs costs the receiving process a microsecond each."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, ids: Iterable[UUID]) -> None:
+        self.data = b"".join([u.bytes for u in ids])
+
+    def __iter__(self) -> Iterator[UUID]:
+        data = self.data
+        return (UUID(bytes=data[i : i + 16]) for i in range(0, len(data), 16))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpack_ids, (self.data,))
+
+
+def _unpack_ids(data: bytes) -> PackedIds:
+    ids = PackedIds(())
+    ids.data = data
+    return ids
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """Validated events ready for the database: their ids and kinds, and their rows already
     encoded as a binary COPY body (done by the producer, off the writer's thread)."""
 
-    event_ids: tuple[UUID, ...]  # in order; repeats allowed (the database finds them)
+    event_ids: Iterable[UUID]  # in order; repeats allowed (the database finds them)
     kinds: tuple[str, ...]
     events_body: bytes
 
     def __len__(self) -> int:
-        return len(self.event_ids)
+        return len(self.kinds)
+
+    @staticmethod
+    def join(parts: Sequence[Prepared]) -> Prepared:
+        if len(parts) <= 1:
+            return parts[0] if parts else EMPTY
+        return Prepared(
+            tuple(i for p in parts for i in p.event_ids),
+            tuple(k for p in parts for k in p.kinds),
+            b"".join(p.events_body for p in parts),
+        )
+
+    def packed(self) -> Prepared:
+        """The same, cheap to send to another process."""
+        return Prepared(PackedIds(self.event_ids), self.kinds, self.events_body)
 
 
 EMPTY = Prepared((), (), b"")
+
+
+SLICE = 500  # inputs validated and encoded at a time (see check_and_prepare)
+Input = tuple[int | None, bytes | Mapping[str, Any]]  # (index or line number, raw event)
+
+
+def check_and_prepare(
+    validator: Validator, inputs: Iterable[Input], encoder: RowEncoder
+) -> tuple[Prepared, list[Rejected], int]:
+    """Validate and encode inputs, SLICE at a time: a slice's objects are still in the CPU's
+    cache when its rows are encoded (10 % less CPU than validating a whole batch first,
+    measured on file import). Returns the prepared events, the refused inputs, the count."""
+    parts: list[Prepared] = []
+    rejects: list[Rejected] = []
+    count = 0
+    it = iter(inputs)
+    while chunk := list(islice(it, SLICE)):
+        items, refused = validator.check_many(chunk)
+        parts.append(prepare(items, encoder))
+        rejects += refused
+        count += len(chunk)
+    return Prepared.join(parts), rejects, count
 
 
 def prepare(items: Sequence[Accepted], encoder: RowEncoder) -> Prepared:

@@ -22,7 +22,7 @@ from core.reference import Hall
 from ingest.auth import new_key
 from ingest.projector import Projector
 from ingest.validate import ReferenceIndex, Validator
-from ingest.writer import Outcome, Submission, Writer, prepare
+from ingest.writer import Outcome, Submission, Writer, check_and_prepare
 from store.db import Database
 from store.repos import ingest as ingest_repo
 from store.repos import reference
@@ -67,8 +67,9 @@ def submit(
     writer: Writer, validator: Validator, events: Sequence[dict[str, Any]], source: str = "test"
 ) -> Outcome:
     """Validate JSON-ready dicts as raw bytes (as a source would) and write them."""
-    items, rejects = validator.check_many((i, orjson.dumps(e)) for i, e in enumerate(events))
-    return writer.write(Submission(prepare(items, RowEncoder()), rejects, source), timeout=30)
+    inputs = ((i, orjson.dumps(e)) for i, e in enumerate(events))
+    prepared, rejects, _ = check_and_prepare(validator, inputs, RowEncoder())
+    return writer.write(Submission(prepared, rejects, source), timeout=30)
 
 
 def free_port() -> int:

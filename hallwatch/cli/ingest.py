@@ -39,7 +39,7 @@ def file_command(
 ) -> None:
     """导入事件文件: validate, store each event once, keep refused lines as dead letters."""
     from ingest.service import IngestService
-    from ingest.sources.file import import_file
+    from ingest.sources.file import default_workers, import_file
     from store.migrate import migrate
 
     db = database(settings(data_dir))
@@ -94,14 +94,6 @@ def _load_reference(db, path: Path) -> None:  # type: ignore[no-untyped-def]
         for hall in halls:
             save_hall(conn, hall)
     console.print(f"参考数据 reference: {', '.join(h.center.name for h in halls)}")
-
-
-def default_workers(path: Path) -> int:
-    """Worker processes pay off for big files on machines with a core to spare."""
-    import os
-
-    spare = (os.cpu_count() or 1) - 2  # one core for PostgreSQL, one for this process
-    return min(spare, 4) if path.stat().st_size > 20_000_000 else 0
 
 
 def _validator(service):  # type: ignore[no-untyped-def]

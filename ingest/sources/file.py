@@ -10,6 +10,7 @@ import csv
 import gc
 import io
 import multiprocessing
+import os
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -21,11 +22,11 @@ from typing import Any
 import orjson
 
 from ingest.validate import ReferenceIndex, Rejected, Validator
-from ingest.writer import Outcome, Prepared, QueueFull, Submission, Writer, prepare
+from ingest.writer import Outcome, Prepared, QueueFull, Submission, Writer, check_and_prepare
 from store.repos.events import RowEncoder
 
-BATCH = 10_000
-CHUNK = 4 * 1024 * 1024
+BATCH = 10_000  # CSV rows per batch
+BLOCK = 4 * 1024 * 1024  # JSONL bytes per batch: about 10,000 events
 ENVELOPE = (
     "event_id", "kind", "occurred_at", "source", "region_code", "center_code",
     "department_code", "window_code", "case_no", "staff_id",
@@ -57,27 +58,33 @@ def detect_format(path: Path) -> str:
     return "csv" if suffix == ".csv" else "jsonl"
 
 
-def jsonl_batches(
-    path: Path, progress: Progress | None = None
-) -> Iterator[list[tuple[int, bytes]]]:
-    """(line number, line) in batches of BATCH non-empty lines."""
-    batch: list[tuple[int, bytes]] = []
-    number, done, rest = 0, 0, b""
+def jsonl_blocks(path: Path, progress: Progress | None = None) -> Iterator[Block]:
+    """(number of the first line, whole lines) in blocks of about BLOCK bytes: what a worker
+    process is sent (one bytes object; it splits the lines itself)."""
+    number, done, rest = 1, 0, b""
     with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
+        while chunk := f.read(BLOCK):
             done += len(chunk)
-            *lines, rest = (rest + chunk).split(b"\n")
-            batch += [(i, x) for i, x in enumerate(lines, number + 1) if x and not x.isspace()]
-            number += len(lines)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1
+            if cut:
+                yield number, block[:cut]
+                number += block.count(b"\n", 0, cut)
+            rest = block[cut:]
             if progress:
                 progress(done)
-    if rest and not rest.isspace():
-        batch.append((number + 1, rest))
-    if batch:
-        yield batch
+    if rest:
+        yield number, rest
+
+
+def block_lines(block: Block) -> Batch:
+    """A block's (line number, line) pairs, blank lines left out."""
+    first, data = block
+    return [(i, x) for i, x in enumerate(data.split(b"\n"), first) if x and not x.isspace()]
+
+
+def jsonl_batches(path: Path, progress: Progress | None = None) -> Iterator[Batch]:
+    return map(block_lines, jsonl_blocks(path, progress))
 
 
 def csv_event(row: dict[str, str]) -> dict[str, Any]:
@@ -132,14 +139,16 @@ def import_file(
     `workers` > 0 validates and encodes in that many processes (in file order)."""
     fmt = fmt or detect_format(path)
     source = f"file:{path.name}"
-    batches = csv_batches(path, progress) if fmt == "csv" else jsonl_batches(path, progress)
+    units: Iterator[Unit] = (
+        csv_batches(path, progress) if fmt == "csv" else jsonl_blocks(path, progress)
+    )
     summary = Summary()
     pending: deque[tuple[Future[Outcome], list[Rejected]]] = deque()
     enabled, interval = gc.isenabled(), sys.getswitchinterval()
     gc.disable()  # millions of short-lived acyclic objects: collect young ones per batch
     sys.setswitchinterval(0.0005)  # the writer thread gets the GIL back soon after its I/O
     try:
-        for prepared, rejects, lines in _prepared(batches, validator, workers):
+        for prepared, rejects, lines in _prepared(units, validator, workers):
             summary.lines += lines
             sub = Submission(prepared, rejects, source)
             pending.append((_submit_waiting(writer, sub, pending, summary), rejects))
@@ -153,22 +162,33 @@ def import_file(
     return summary
 
 
-Batch = list[tuple[int, Any]]
+def default_workers(path: Path) -> int:
+    """Worker processes pay off for big files on machines with cores to spare (on 2 cores,
+    measured: one worker is slower than none — PostgreSQL needs the other core)."""
+    spare = (os.cpu_count() or 1) - 2  # one core for PostgreSQL, one for this process
+    return min(spare, 4) if path.stat().st_size > 20_000_000 else 0
+
+
+Batch = list[tuple[int, Any]]  # (line number, JSON bytes or a CSV row's event)
+Block = tuple[int, bytes]  # (number of the first line, whole JSONL lines)
+Unit = Batch | Block
 Checked = tuple[Prepared, list[Rejected], int]
 _worker: tuple[Validator, RowEncoder] | None = None
 
 
-def check_batch(batch: Batch, validator: Validator, encoder: RowEncoder) -> Checked:
-    items, rejects = validator.check_many(batch)
-    return prepare(items, encoder), rejects, len(batch)
+def check_batch(unit: Unit, validator: Validator, encoder: RowEncoder) -> Checked:
+    return check_and_prepare(
+        validator, block_lines(unit) if isinstance(unit, tuple) else unit, encoder
+    )
 
 
-def _prepared(batches: Iterator[Batch], validator: Validator, workers: int) -> Iterator[Checked]:
-    """Each batch checked and encoded, in file order: here, or in worker processes."""
+def _prepared(units: Iterator[Unit], validator: Validator, workers: int) -> Iterator[Checked]:
+    """Each batch checked and encoded, in file order: here, or in worker processes. Until
+    the workers are up (a fraction of a second), this process checks the batches itself."""
     encoder = RowEncoder()
     if workers <= 0:
-        for batch in batches:
-            yield check_batch(batch, validator, encoder)
+        for unit in units:
+            yield check_batch(unit, validator, encoder)
         return
     reference = validator.reference
     snapshot = None
@@ -177,10 +197,16 @@ def _prepared(batches: Iterator[Batch], validator: Validator, workers: int) -> I
         snapshot = (reference.centers, reference.departments, reference.windows)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, context, _init_worker, (snapshot,)) as pool:
+        started = [pool.submit(_up) for _ in range(workers)]
         inflight: deque[Future[Checked]] = deque()
-        for batch in batches:
-            inflight.append(pool.submit(_check_in_worker, batch))
-            if len(inflight) > 2 * workers:
+        for unit in units:
+            if all(f.done() for f in started):
+                inflight.append(pool.submit(_check_in_worker, unit))
+            else:
+                here: Future[Checked] = Future()
+                here.set_result(check_batch(unit, validator, encoder))
+                inflight.append(here)
+            while inflight and (inflight[0].done() or len(inflight) > 2 * workers):
                 yield inflight.popleft().result()
         while inflight:
             yield inflight.popleft().result()
@@ -195,9 +221,14 @@ def _init_worker(snapshot: tuple[Any, Any, Any] | None) -> None:
     _worker = (Validator(reference), RowEncoder())
 
 
-def _check_in_worker(batch: Batch) -> Checked:
+def _up() -> bool:
+    return _worker is not None
+
+
+def _check_in_worker(unit: Unit) -> Checked:
     assert _worker is not None
-    return check_batch(batch, *_worker)
+    prepared, rejects, lines = check_batch(unit, *_worker)
+    return prepared.packed(), rejects, lines
 
 
 def _submit_waiting(
