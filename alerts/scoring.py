@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from alerts.context import RuleContext
 from alerts.findings import Rule
-from alerts.replay import ReplayAlert
+from alerts.replay import Replay, ReplayAlert
+from alerts.state import MatterInfo
+from core.calendar import official_calendar
+from core.reference import Hall
 
 TOL = timedelta(minutes=5)
 CAMERA_KINDS = ("camera_offline", "camera_frozen", "camera_covered", "camera_dark", "camera_moved")
@@ -181,3 +185,43 @@ def by_case(truth: Sequence[Mapping[str, Any]], alerts: Iterable[ReplayAlert]) -
         far = timedelta(days=3650)
         out.append(_match(kind.replace("_", " "), items, predicted, "case_no", -far, far))
     return out
+
+
+def score_period(
+    events: Sequence[Mapping[str, Any]], truth: Mapping[str, Any], hall: Hall
+) -> list[Score]:
+    """Every family's score for a simulated period (the twin's events, truth and hall): the
+    events replayed under the one-day warning preset (and, for the vendor's two-level preset,
+    the case events alone), then matched with the truth up to its end."""
+    items = truth["violations"]
+    end = datetime.fromisoformat(truth["end"])
+    one_day = _replay(events, hall, "one_day", end)
+    vendor = _replay(events, hall, "vendor", end, kinds=("case.",))
+    return [
+        *deadlines(items, one_day.alerts, "one_day"),
+        *[s for s in deadlines(items, vendor.alerts, "vendor") if s.family.startswith("vendor")],
+        *windows(items, one_day.alerts, 15),
+        *spikes(items, one_day.alerts, timedelta(hours=2)),
+        *by_case(items, one_day.alerts),
+    ]
+
+
+def _replay(
+    events: Iterable[Mapping[str, Any]],
+    hall: Hall,
+    preset: str,
+    end: datetime,
+    kinds: tuple[str, ...] = (),
+) -> Replay:
+    matters = {
+        m.code: MatterInfo(m.code, m.case_type, m.promised_days, m.legal_days, m.fee)
+        for m in hall.matters
+    }
+    ctx = RuleContext(
+        calendar=official_calendar(),
+        schedules={hall.center.code: hall.center.schedule},
+        presets={("center", hall.center.code, "case.promised_deadline"): preset},
+    )
+    replay = Replay(ctx, matters)
+    replay.run((e for e in events if not kinds or e["kind"].startswith(kinds)), until=end)
+    return replay
