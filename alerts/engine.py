@@ -31,6 +31,7 @@ from store.repos.alerts import silences as silence_repo
 
 log = logging.getLogger(__name__)
 REFRESH = 30.0  # seconds between reloads of calendars, settings, silences and matters
+JOBS_DEFER_MAX = 60.0  # seconds the periodic jobs wait while the tail reads a backlog
 
 
 def now_utc() -> datetime:
@@ -79,6 +80,7 @@ class Engine:
         self.ctx = RuleContext(calendar=official_calendar())
         self.applier = Applier(self.ctx, metrics=metrics)
         self.matters: dict[str, MatterInfo] = {}
+        self._behind_since: float | None = None
 
     # -------------------------------------------------------------- pieces
 
@@ -168,10 +170,22 @@ class Engine:
     def step(self) -> int:
         """One round: every tail partition, due timers, due jobs. Returns the work done."""
         self.refresh()
-        done = sum(self.tail_once(p) for p in range(self.parts))
-        done += self.timers_once()
-        done += self.jobs_once()
+        read = [self.tail_once(p) for p in range(self.parts)]
+        done = sum(read) + self.timers_once()
+        if not self._catching_up(any(n >= self.batch for n in read)):
+            done += self.jobs_once()
         return done
+
+    def _catching_up(self, behind: bool) -> bool:
+        """The periodic jobs judge the present (a ticket waiting now, a window empty now): not
+        while the tail is reading a backlog whose later events may settle it — but for at most
+        JOBS_DEFER_MAX, so a sustained full tail does not starve them."""
+        if not behind:
+            self._behind_since = None
+            return False
+        if self._behind_since is None:
+            self._behind_since = time.monotonic()
+        return time.monotonic() - self._behind_since < JOBS_DEFER_MAX
 
     def run(self, stopping: threading.Event, idle: float = 0.05) -> None:
         log.info("alert engine %s running (%d partitions)", self.worker, self.parts)

@@ -113,8 +113,10 @@ def window(
 def queue(
     ctx: RuleContext, queue: str, place: Place, tickets: Sequence[Ticket], now: datetime
 ) -> Evaluation:
+    calendar = ctx.calendar_for(place.region_code)
+    schedule = ctx.schedule_for(place.center_code)
     params = ctx.params_for(place.center_code)
-    return rules.queue_evaluation(queue, place, list(tickets), now, params)
+    return rules.queue_evaluation(queue, place, list(tickets), now, calendar, schedule, params)
 
 
 def queue_of(t: Ticket) -> str:

@@ -27,7 +27,7 @@ from alerts.fold import SeatFold
 from alerts.lifecycle import SYSTEM, Action, AlertStatus, AlertView, should_escalate
 from alerts.spikes import Baseline, fit
 from alerts.state import FeedState
-from alerts.tail import queue_groups, waiting_for
+from alerts.tail import LONG_WAIT_KEY, queue_groups, waiting_for
 from core.enums import CameraStatus, EventKind
 from store.repos.alerts import engine as repo
 from store.repos.alerts import notify, records
@@ -67,7 +67,8 @@ def windows(conn: Connection[Any], ctx: RuleContext, apply: Apply, now: datetime
 
 
 def queue(conn: Connection[Any], ctx: RuleContext, apply: Apply, now: datetime) -> None:
-    for q, (place, tickets) in queue_groups(repo.waiting_tickets(conn, _midnight(now, 1))).items():
+    waiting = repo.waiting_tickets(conn, _midnight(now, 1), alerted=LONG_WAIT_KEY)
+    for q, (place, tickets) in queue_groups(waiting).items():
         apply(conn, evaluate.queue(ctx, q, place, tickets, now), now, None)
     repo.forget_tickets(conn, _midnight(now, 2))
 

@@ -420,13 +420,17 @@ def queue_evaluation(
     place: Place,
     tickets: list[Ticket],
     now: datetime,
+    calendar: WorkingCalendar,
+    schedule: Schedule,
     params: RuleParams = RuleParams(),
     tz: ZoneInfo = ZoneInfo("Asia/Shanghai"),
 ) -> Evaluation:
     """Queue (rule family 6) of one queue — a window, or a department when tickets are issued to
-    it: a ticket waiting too long; more than `queue_backlog` waiting. Tickets live for the day
-    they were issued: one never called (the applicant left at closing) stops counting."""
-    wait = timedelta(minutes=params.queue_wait_minutes)
+    it: a ticket waiting too long; more than `queue_backlog` waiting. A wait counts opening
+    time only (a ticket taken before the lunch break does not turn yellow while no window is
+    meant to call it). Tickets live for the day they were issued: one never called (the
+    applicant left at closing) stops counting."""
+    wait = params.queue_wait_minutes
     out: list[Outcome] = []
     nxt: list[datetime] = []
     waiting: list[Ticket] = []
@@ -434,17 +438,18 @@ def queue_evaluation(
     for t in tickets:
         if t.called_at is not None and t.called_at <= now:
             out.append(Clear(Rule.QUEUE_LONG_WAIT, t.key, "已叫号"))
-        elif t.issued_at.astimezone(tz).date() != today:
+            continue
+        if t.issued_at.astimezone(tz).date() != today:
             out.append(Clear(Rule.QUEUE_LONG_WAIT, t.key, "当日已结束"))
-        elif now - t.issued_at >= wait:
-            waiting.append(t)
-            minutes = int((now - t.issued_at).total_seconds() // 60)
-            text = f"{t.ticket_no} 号已等候 {minutes} 分钟"
-            ev = {"ticket_no": t.ticket_no, "issued_at": _iso(t.issued_at), "minutes": minutes}
+            continue
+        waiting.append(t)
+        minutes = calendar.working_minutes_between(t.issued_at, now, schedule)
+        if minutes >= wait:
+            text = f"{t.ticket_no} 号已等候 {int(minutes)} 分钟（办公时间）"
+            ev = {"ticket_no": t.ticket_no, "issued_at": _iso(t.issued_at), "minutes": int(minutes)}
             out.append(Finding(Rule.QUEUE_LONG_WAIT, t.key, t.place, Y, t.issued_at, text, ev))
         else:
-            waiting.append(t)
-            nxt.append(t.issued_at + wait)
+            nxt.append(calendar.add_working_minutes(t.issued_at, wait, schedule))
     if len(waiting) > params.queue_backlog:
         text = f"{queue} 排队 {len(waiting)} 人"
         ev = {"waiting": len(waiting), "tickets": [t.ticket_no for t in waiting][:50]}

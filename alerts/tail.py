@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from psycopg import Connection
 
 from alerts import evaluate
-from alerts.findings import Evaluation, Place
+from alerts.findings import Evaluation, Place, Rule, dedup_key
 from alerts.fold import SeatFold, fold_window_event, seat_unchanged, ticket_key
 from alerts.state import MatterInfo, Ticket
 from core.enums import CameraStatus, EventKind
@@ -43,6 +43,7 @@ from store.repos.alerts import engine as repo
 log = logging.getLogger(__name__)
 AHEAD_MAX = 50_000  # stop evaluating early past this many rows held above the watermark
 TZ = ZoneInfo("Asia/Shanghai")
+LONG_WAIT_KEY = dedup_key(Rule.QUEUE_LONG_WAIT, "")  # the prefix of a ticket's long-wait alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +156,14 @@ def _tickets(
             )
         )
     repo.save_tickets(conn, upserts)
-    start = datetime.combine(now.astimezone(TZ).date() - timedelta(days=1), datetime.min.time(), TZ)
-    queues = queue_groups(repo.waiting_tickets(conn, start, {r.center_code for r in rows}))
+    # Judged as of the newest event read, not the clock: an engine catching up on a backlog
+    # has not yet read the calls that follow, and must not take their tickets for waiting.
+    as_of = min(now, max(r.occurred_at for r in rows))
+    start = datetime.combine(
+        as_of.astimezone(TZ).date() - timedelta(days=1), datetime.min.time(), TZ
+    )
+    centers = {r.center_code for r in rows}
+    queues = queue_groups(repo.waiting_tickets(conn, start, centers, LONG_WAIT_KEY))
     touched = {r.window_code or r.department_code or r.center_code for r in rows}
     touched |= {r.department_code or r.center_code for r in rows}
     out: list[tuple[Evaluation, int | None]] = []
@@ -165,7 +172,7 @@ def _tickets(
         if place is None:
             r0 = next(r for r in rows if q in (r.window_code, r.department_code, r.center_code))
             place = Place(r0.region_code, r0.center_code, r0.department_code)
-        out.append((evaluate.queue(ctx, q, place, tickets, now), None))
+        out.append((evaluate.queue(ctx, q, place, tickets, as_of), None))
     return out
 
 

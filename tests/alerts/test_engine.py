@@ -394,3 +394,50 @@ def test_a_silenced_alert_is_raised_on_the_board_but_notifies_no_channel(engine,
     [alert] = active(conn, "fee.off_standard")
     assert alert.silence_id is not None
     assert notify.deliveries(conn, alert.id) == []
+
+
+def _ticket(kind: str, when: datetime, number: str) -> dict:
+    window = None if kind == "queue.ticket_issued" else "YY-ZW-W01"
+    return event(kind, when, {"ticket_no": number}, window=window)
+
+
+def test_a_long_wait_is_raised_by_the_queue_job_and_cleared_when_the_ticket_is_called(
+    alert_pool, small, conn
+):
+    t0 = at("2025-09-16 09:00")
+    store_events(conn, [_ticket("queue.ticket_issued", t0, "A001")])
+    clock = FixedClock(t0 + timedelta(minutes=1))
+    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
+    e.refresh(force=True)
+    drain(e)
+    assert active(conn, "queue.long_wait") == []
+    clock.now = t0 + timedelta(minutes=31)
+    conn.execute("update alert_jobs set next_run_at = now()")
+    drain(e)
+    [alert] = active(conn, "queue.long_wait")
+    assert "A001" in alert.summary and alert.level == "yellow"
+
+    store_events(conn, [_ticket("queue.ticket_called", t0 + timedelta(minutes=40), "A001")])
+    clock.now = t0 + timedelta(minutes=40)
+    drain(e)
+    assert active(conn, "queue.long_wait") == []
+    assert records.get(conn, alert.id).status == "resolved"
+
+
+def test_a_backlog_of_promptly_called_tickets_raises_no_long_wait(alert_pool, small, conn):
+    """The engine catching up on a morning's events in the evening (a restart, the demo's
+    history): each ticket is judged at the time of the events read, not at the evening's clock,
+    though its call comes in a later batch."""
+    t0 = at("2025-09-16 09:00")
+    events = []
+    for k in range(6):
+        issued = t0 + timedelta(minutes=10 * k)
+        events.append(_ticket("queue.ticket_issued", issued, f"A{k:03d}"))
+        events.append(_ticket("queue.ticket_called", issued + timedelta(minutes=6), f"A{k:03d}"))
+    store_events(conn, sorted(events, key=lambda x: x["occurred_at"]))
+    clock = FixedClock(at("2025-09-16 21:00"))
+    e = Engine(alert_pool, worker="t", parts=1, batch=1, clock=clock)  # one event per batch
+    e.refresh(force=True)
+    drain(e, rounds=100)
+    raised = conn.execute("select summary from alerts where rule = 'queue.long_wait'").fetchall()
+    assert raised == []

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts import rules
-from alerts.findings import Clear, Finding, Place, Rule
+from alerts.findings import Clear, Evaluation, Finding, Place, Rule
 from alerts.state import (
     CaseEvent,
     CaseTimeline,
@@ -262,13 +263,30 @@ def test_process_anomalies():
 def test_queue_long_wait_and_backlog():
     t0 = at("2025-09-16 09:00")
     tickets = [Ticket(f"k{i}", f"A{i:03d}", PLACE, t0 + timedelta(minutes=i)) for i in range(12)]
-    ev = rules.queue_evaluation("YY-ZW-W01", PLACE, tickets, t0 + timedelta(minutes=31))
+    ev = queue("YY-ZW-W01", tickets, t0 + timedelta(minutes=31))
     f = [o for o in ev.outcomes if isinstance(o, Finding)]
     assert {o.subject for o in f if o.rule == Rule.QUEUE_LONG_WAIT} == {"k0", "k1"}
     assert any(o.rule == Rule.QUEUE_BACKLOG for o in f)
     assert ev.next_check_at == t0 + timedelta(minutes=32)
-    tomorrow = rules.queue_evaluation("YY-ZW-W01", PLACE, tickets, t0 + timedelta(days=1))
+    tomorrow = queue("YY-ZW-W01", tickets, t0 + timedelta(days=1))
     assert not [o for o in tomorrow.outcomes if isinstance(o, Finding)]
+
+
+def queue(name: str, tickets: list[Ticket], now: datetime) -> Evaluation:
+    return rules.queue_evaluation(name, PLACE, tickets, now, CAL, DEFAULT_SCHEDULE)
+
+
+def test_a_wait_across_the_lunch_break_counts_opening_minutes_only():
+    ticket = Ticket("k0", "A001", PLACE, at("2025-09-16 11:50"))  # 10 minutes before lunch
+    before = queue("YY-ZW-W01", [ticket], at("2025-09-16 13:49"))  # 10 + 19 opening minutes
+    assert not findings(before)
+    assert before.next_check_at == at("2025-09-16 13:50")
+    [late] = [o for o in queue("YY-ZW-W01", [ticket], at("2025-09-16 13:51")).outcomes
+              if isinstance(o, Finding)]  # fmt: skip
+    assert late.rule == Rule.QUEUE_LONG_WAIT and late.evidence["minutes"] == 31
+    called = replace(ticket, called_at=at("2025-09-16 13:55"))
+    cleared = queue("YY-ZW-W01", [called], at("2025-09-16 13:56")).outcomes
+    assert Clear(Rule.QUEUE_LONG_WAIT, "k0", "已叫号") in cleared
 
 
 def test_a_feed_silent_for_thirty_opening_minutes_is_stale():

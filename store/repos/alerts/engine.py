@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 
 from alerts.state import MatterInfo
 from core.enums import CaseType
+from store.repos.alerts.records import ACTIVE_SQL
 from store.repos.ingest import PROJECTIONS_CURSOR
 
 # ---------------------------------------------------------------- event tail
@@ -286,13 +287,22 @@ class TicketRow:
 
 
 def waiting_tickets(
-    conn: Connection[Any], since: datetime, centers: Iterable[str] | None = None
+    conn: Connection[Any],
+    since: datetime,
+    centers: Iterable[str] | None = None,
+    alerted: str | None = None,
 ) -> list[TicketRow]:
+    """Tickets issued since `since` and not called; with `alerted` (a dedup-key prefix such as
+    "queue.long_wait:"), also the called ones whose alert of that rule is still active, so the
+    rule can clear it."""
     sql = (
         "select key, ticket_no, region_code, center_code, department_code, window_code,"
-        " issued_at, called_at from alert_tickets where called_at is null and issued_at >= %s"
+        " issued_at, called_at from alert_tickets t where issued_at >= %s"
+        " and (called_at is null"
+        f"      or exists (select from alerts a where a.status in {ACTIVE_SQL}"
+        "                  and a.dedup_key = %s || t.key))"
     )
-    params: list[Any] = [since]
+    params: list[Any] = [since, alerted]
     if centers is not None:
         sql += " and center_code = any(%s)"
         params.append(sorted(set(centers)))
