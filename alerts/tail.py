@@ -213,7 +213,8 @@ def _windows(
         if not seat_unchanged(before, seat) or w.last_sample_at is None:
             place = Place(w.region_code, w.center_code, w.department_code, code)
             n = waiting.get(code, 0) + waiting.get(w.department_code or "", 0)
-            ev = evaluate.window(ctx, code, place, seat, n, now)
+            as_of = min(now, max(r.occurred_at for r in events))  # as for tickets, above
+            ev = evaluate.window(ctx, code, place, seat, n, as_of)
             out.append((ev, max(r.id for r in events)))
     repo.save_windows(conn, changed)
     return out

@@ -441,3 +441,29 @@ def test_a_backlog_of_promptly_called_tickets_raises_no_long_wait(alert_pool, sm
     drain(e, rounds=100)
     raised = conn.execute("select summary from alerts where rule = 'queue.long_wait'").fetchall()
     assert raised == []
+
+
+def test_a_backlog_of_presence_samples_raises_no_window_empty_for_a_short_absence(
+    alert_pool, small, conn
+):
+    """A restart at 10:40 reading the morning's samples: the seat left at 10:00 and taken again
+    at 10:05 was never empty for 15 minutes, though the clock says 10:40 when 10:00 is read."""
+    w, t0 = "YY-ZW-W01", at("2025-09-16 09:55")
+    samples = [(0, True), (5, False), (10, True), (20, True)]
+    store_events(
+        conn,
+        [
+            event(
+                "presence.sample",
+                t0 + timedelta(minutes=m),
+                {"camera_code": "C1", "occupied": seated, "score": 0.9 if seated else 0.1},
+                window=w,
+            )
+            for m, seated in samples
+        ],
+    )
+    e = Engine(alert_pool, worker="t", parts=1, batch=1, clock=FixedClock(at("2025-09-16 10:40")))
+    e.refresh(force=True)
+    drain(e, rounds=50)
+    raised = conn.execute("select summary from alerts where rule = 'window.empty'").fetchall()
+    assert raised == []
