@@ -267,7 +267,9 @@ with pool().connection() as conn:
 query = search_form(sc, departments)
 with pool().connection() as conn:
     found = cases.search_cases(conn, query, now)
-st.caption(f"共 {len(found)} 件" + ("（只显示最近 200 件）" if len(found) >= query.limit else ""))
+    total = cases.count_cases(conn, query, now) if len(found) >= query.limit else len(found)
+shown = f"，显示最近 {len(found)} 件" if total > len(found) else ""
+st.caption(f"共 {total:,} 件{shown}")
 selected = results_table(found)
 wanted = selected or st.query_params.get("case") or (found[0].case_no if len(found) == 1 else None)
 if wanted:

@@ -275,7 +275,36 @@ _OVERDUE = (
 )
 
 
+_SEARCH_WHERE = (
+    " where c.region_code like %(region_prefix)s || '%%'"
+    "   and (%(scope_department)s::text is null or c.department_code = %(scope_department)s)"
+    "   and (%(case_no)s::text is null or strpos(c.case_no, %(case_no)s) > 0)"
+    "   and (%(applicant)s::text is null or strpos(c.applicant_name, %(applicant)s) > 0)"
+    "   and (%(matter)s::text is null or c.matter_code = %(matter)s"
+    "        or strpos(coalesce(c.matter_name, m.name), %(matter)s) > 0)"
+    "   and (%(department)s::text is null or c.department_code = %(department)s)"
+    "   and (cardinality(%(statuses)s::text[]) = 0 or c.status = any(%(statuses)s))"
+    f"  and (not %(overdue)s or {_OVERDUE})"
+)
+
+
+def _search_params(q: CaseSearch, now: datetime) -> dict[str, Any]:
+    return {
+        "region_prefix": q.region_prefix,
+        "scope_department": q.department_code,
+        "case_no": q.case_no or None,
+        "applicant": q.applicant or None,
+        "matter": q.matter or None,
+        "department": q.department or None,
+        "statuses": list(q.statuses),
+        "overdue": q.overdue,
+        "limit": q.limit,
+        "now": now,
+    }
+
+
 def search_cases(conn: Connection[Any], q: CaseSearch, now: datetime) -> list[CaseListItem]:
+    """The newest `q.limit` cases matching the search."""
     with conn.cursor(row_factory=class_row(CaseListItem)) as cur:
         return cur.execute(
             "select c.case_no, c.center_code, c.department_code, d.name as department_name,"
@@ -284,31 +313,21 @@ def search_cases(conn: Connection[Any], q: CaseSearch, now: datetime) -> list[Ca
             f" c.promised_due_at, c.legal_due_at, {_OVERDUE} as overdue"
             " from cases c left join departments d on d.code = c.department_code"
             " left join matters m on m.code = c.matter_code"
-            " where c.region_code like %(region_prefix)s || '%%'"
-            "   and (%(scope_department)s::text is null"
-            "        or c.department_code = %(scope_department)s)"
-            "   and (%(case_no)s::text is null or strpos(c.case_no, %(case_no)s) > 0)"
-            "   and (%(applicant)s::text is null or strpos(c.applicant_name, %(applicant)s) > 0)"
-            "   and (%(matter)s::text is null or c.matter_code = %(matter)s"
-            "        or strpos(coalesce(c.matter_name, m.name), %(matter)s) > 0)"
-            "   and (%(department)s::text is null or c.department_code = %(department)s)"
-            "   and (cardinality(%(statuses)s::text[]) = 0 or c.status = any(%(statuses)s))"
-            f"  and (not %(overdue)s or {_OVERDUE})"
+            f"{_SEARCH_WHERE}"
             " order by coalesce(c.accepted_at, c.applied_at, c.first_event_at) desc, c.case_no"
             " limit %(limit)s",
-            {
-                "region_prefix": q.region_prefix,
-                "scope_department": q.department_code,
-                "case_no": q.case_no or None,
-                "applicant": q.applicant or None,
-                "matter": q.matter or None,
-                "department": q.department or None,
-                "statuses": list(q.statuses),
-                "overdue": q.overdue,
-                "limit": q.limit,
-                "now": now,
-            },
+            _search_params(q, now),
         ).fetchall()
+
+
+def count_cases(conn: Connection[Any], q: CaseSearch, now: datetime) -> int:
+    """How many cases match the search (beyond the ones listed)."""
+    row = conn.execute(
+        "select count(*) from cases c left join matters m on m.code = c.matter_code"
+        f"{_SEARCH_WHERE}",
+        _search_params(q, now),
+    ).fetchone()
+    return int(next(iter(row.values())) if isinstance(row, dict) else row[0]) if row else 0
 
 
 def get_case(

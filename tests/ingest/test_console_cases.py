@@ -3,6 +3,7 @@ and a liaison limited to their own department."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import console
 from core.enums import Role
+from store.repos import cases
 from store.repos.users import User
 from tests.fix_ingest import submit
 from tests.ingest import factory as f
@@ -60,3 +62,13 @@ def test_a_liaison_of_another_department_sees_none_of_them(console_db):
     at = _cases_page(_user(Role.LIAISON, department="YY-ZW-GA"), case="C1")
     assert len(at.dataframe[0].value) == 0
     assert any("不在您的管辖范围" in w.value for w in at.warning)
+
+
+def test_the_search_counts_every_match_beyond_the_ones_listed(console_db, conn):
+    now = datetime.now(UTC)
+    first = cases.CaseSearch(region_prefix=f.REGION, limit=1)
+    assert len(cases.search_cases(conn, first, now)) == 1
+    assert cases.count_cases(conn, first, now) == 2
+    special = cases.CaseSearch(region_prefix=f.REGION, statuses=("suspended",))
+    assert [c.case_no for c in cases.search_cases(conn, special, now)] == ["C2"]
+    assert cases.count_cases(conn, special, now) == 1
