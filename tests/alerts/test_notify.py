@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from alerts.deliver import deliver_once, render
-from alerts.findings import Finding, Place, Rule
+from alerts.findings import Clear, Finding, Place, Rule
 from alerts.notify import Message, PermanentError, TransientError, sender
 from alerts.notify.base import BACKOFF, next_attempt
 from core.enums import AlertLevel
@@ -194,3 +194,22 @@ def test_render_names_the_rule_and_level_in_chinese():
         "http://console",
     )
     assert m.title == "【黄牌·新告警】窗口空岗" and m.url == "http://console/alerts?alert=3"
+
+
+def test_a_channel_hears_of_a_resolved_alert_only_if_it_heard_it_open(conn, small, pool, robot):
+    notify.add_channel(conn, "值班群", "webhook", {"url": robot.url}, min_level="yellow")
+    clear = Clear(Rule.FEE_OFF_STANDARD, "C1:R1", "已退费")
+
+    flap = _alert(conn)  # raised and resolved before the worker came round: nothing is sent
+    notify.enqueue(conn, flap, "opened", "red", {})
+    assert notify.enqueue_resolved(conn, records.apply_clears(conn, [clear])) == 0
+    assert deliver_once(pool) == 0 and robot.requests == []
+    assert [d["status"] for d in notify.deliveries(conn, flap)] == ["superseded"]
+
+    told = _alert(conn)  # raised, sent, then resolved: the channel hears both
+    notify.enqueue(conn, told, "opened", "red", {})
+    assert deliver_once(pool) == 1
+    assert notify.enqueue_resolved(conn, records.apply_clears(conn, [clear])) == 1
+    assert deliver_once(pool) == 1
+    assert [r.body["event"] for r in robot.requests] == ["opened", "resolved"]
+    assert [r.body["alert_id"] for r in robot.requests] == [told, told]

@@ -104,13 +104,21 @@ def enqueue_many(
 
 
 def enqueue_resolved(conn: Connection[Any], alert_ids: Sequence[int]) -> int:
-    """Tell the channels that were told about an alert that it is resolved."""
+    """Tell the channels that were told about an alert that it is resolved. Deliveries of the
+    alert still pending are superseded instead: a channel not yet told it opened is told
+    nothing. (One being sent right now is locked by the worker: left to it, and told.)"""
     if not alert_ids:
         return 0
+    conn.execute(
+        "update notification_deliveries set status = 'superseded' where id in ("
+        " select id from notification_deliveries where alert_id = any(%s) and status = 'pending'"
+        " for update skip locked)",
+        (list(alert_ids),),
+    )
     return conn.execute(
         "insert into notification_deliveries (alert_id, channel_id, event)"
         " select distinct alert_id, channel_id, 'resolved' from notification_deliveries"
-        " where alert_id = any(%s) and event = 'opened'",
+        " where alert_id = any(%s) and event = 'opened' and status in ('sent', 'pending')",
         (list(alert_ids),),
     ).rowcount
 
