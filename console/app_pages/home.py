@@ -99,12 +99,15 @@ def centre(center: Center, summary: overview.CenterSummary, now: datetime) -> No
             st.dataframe(frame, hide_index=True, use_container_width=True)
         else:
             st.success("当前没有待处理的告警。", icon=":material/check_circle:")
-        links = st.columns(4)
-        for i, (file, label) in enumerate(
-            (("alerts.py", "实时告警"), ("cases.py", "办件监控"), ("patrol.py", "视频巡查"))
-        ):
-            if file in visible:
-                links[i].page_link(f"app_pages/{file}", label=f"进入{label}")
+        targets = [
+            (file, label)
+            for file, label in (
+                ("alerts.py", "实时告警"), ("cases.py", "办件监控"), ("patrol.py", "视频巡查")
+            )
+            if file in visible
+        ]  # fmt: skip
+        for col, (file, label) in zip(st.columns(4), targets, strict=False):
+            col.page_link(f"app_pages/{file}", label=f"进入{label}")
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
