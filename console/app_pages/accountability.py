@@ -177,27 +177,30 @@ states = st.multiselect(
     default=[s for s in CaseState if s is not CaseState.DELETED],
 )
 shown = [c for c in cases if c.state in states]
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "编号": c.id,
-                "对象": f"{SUBJECT_LABELS[c.subject_kind]} {c.subject_name}",
-                "部门": c.department_name,
-                "问题": c.title,
-                "来源": origin_text(c.origin, c.origin_ref),
-                "措施": MEASURE_LABELS[Measure(c.measure)],
-                "文书": NOTICE_LABELS[NoticeType(c.notice_type)],
-                "状态": STATE_LABELS[CaseState(c.state)],
-                "回复期限": when(c.reply_due_at),
-                "立案时间": when(c.created_at),
-            }
-            for c in shown
-        ]
-    ),
-    hide_index=True,
-    use_container_width=True,
-)
+if not shown:
+    st.info("当前没有需要处理的追责案件。可从实时告警的告警立案，或展开上方「立案」手工立案。")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "编号": c.id,
+                    "对象": f"{SUBJECT_LABELS[c.subject_kind]} {c.subject_name}",
+                    "部门": c.department_name,
+                    "问题": c.title,
+                    "来源": origin_text(c.origin, c.origin_ref),
+                    "措施": MEASURE_LABELS[Measure(c.measure)],
+                    "文书": NOTICE_LABELS[NoticeType(c.notice_type)],
+                    "状态": STATE_LABELS[CaseState(c.state)],
+                    "回复期限": when(c.reply_due_at),
+                    "立案时间": when(c.created_at),
+                }
+                for c in shown
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
 
 st.subheader("文书")
 for n in notices:
@@ -210,7 +213,6 @@ for n in notices:
 if not notices:
     st.caption("暂无文书。")
 if not shown:
-    st.info("当前没有需要处理的追责案件。")
     st.stop()
 
 # ------------------------------------------------------------------ one case
