@@ -48,28 +48,31 @@ st.subheader("历史通报")
 with pool().connection() as conn:
     rows = repo.bulletins(conn, region_prefix=where.region_prefix)
 names = {c.code: c.name for c in centers}
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "月份": f"{b.month.year}年{b.month.month}月",
-                "中心": names.get(b.center_code, b.center_code),
-                "状态": STATUS.get(b.status, b.status),
-                "生成人": b.requested_by,
-                "生成时间": b.made_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-                if b.made_at
-                else "—",
-                "办结": b.summary.get("completed"),
-                "红牌": b.summary.get("red"),
-                "黄牌": b.summary.get("yellow"),
-                "问责": b.summary.get("measures"),
-            }
-            for b in rows
-        ]
-    ),
-    hide_index=True,
-    use_container_width=True,
-)
+if not rows:
+    st.caption("暂无通报，可在上方选择中心和月份生成。")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "月份": f"{b.month.year}年{b.month.month}月",
+                    "中心": names.get(b.center_code, b.center_code),
+                    "状态": STATUS.get(b.status, b.status),
+                    "生成人": b.requested_by,
+                    "生成时间": b.made_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+                    if b.made_at
+                    else "—",
+                    "办结": b.summary.get("completed"),
+                    "红牌": b.summary.get("red"),
+                    "黄牌": b.summary.get("yellow"),
+                    "问责": b.summary.get("measures"),
+                }
+                for b in rows
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
 for b in rows:
     if b.pdf_path and Path(b.pdf_path).is_file():
         label = (
