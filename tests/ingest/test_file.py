@@ -66,7 +66,7 @@ def test_blocks_keep_line_numbers_and_workers_give_the_same_result(
 
         def slow(unit, validator, encoder):  # type: ignore[no-untyped-def]
             here.append(1)
-            time.sleep(0.05)
+            time.sleep(0.2)
             return check(unit, validator, encoder)
 
         monkeypatch.setattr(file_source, "check_batch", slow)
