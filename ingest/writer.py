@@ -71,21 +71,19 @@ class PackedIds:
 
     __slots__ = ("data",)
 
-    def __init__(self, ids: Iterable[UUID]) -> None:
-        self.data = b"".join([u.bytes for u in ids])
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @classmethod
+    def of(cls, ids: Iterable[UUID]) -> PackedIds:
+        return cls(b"".join([u.bytes for u in ids]))
 
     def __iter__(self) -> Iterator[UUID]:
         data = self.data
         return (UUID(bytes=data[i : i + 16]) for i in range(0, len(data), 16))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_unpack_ids, (self.data,))
-
-
-def _unpack_ids(data: bytes) -> PackedIds:
-    ids = PackedIds(())
-    ids.data = data
-    return ids
+        return (PackedIds, (self.data,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,7 @@ class Prepared:
 
     def packed(self) -> Prepared:
         """The same, cheap to send to another process."""
-        return Prepared(PackedIds(self.event_ids), self.kinds, self.events_body)
+        return Prepared(PackedIds.of(self.event_ids), self.kinds, self.events_body)
 
 
 EMPTY = Prepared((), (), b"")
