@@ -1,8 +1,9 @@
 """File import: JSONL (one event per line, e.g. the sim's output) and CSV (a header row of
 envelope fields, the payload either as one `payload` column of JSON or as `payload.<name>`
-columns). The reader validates and encodes batches in this thread while the writer thread
-commits the previous ones; `import_file` returns the summary (accepted, duplicates, rejected by
-reason and field)."""
+columns). The reader validates and encodes batches in this thread (or, with `workers`, in
+worker processes that are sent whole blocks of lines) while the writer thread commits the
+previous ones; `import_file` returns the summary (accepted, duplicates, rejected by reason and
+field)."""
 
 from __future__ import annotations
 
