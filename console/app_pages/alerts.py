@@ -124,6 +124,7 @@ def hall_map(tiles: list[board.WindowTile], open_now: bool) -> None:
 
 
 def alert_table(rows: list[records.AlertRow]) -> None:
+    names = {d.code: d.name for d in departments}
     frame = pd.DataFrame(
         [
             {
@@ -131,18 +132,22 @@ def alert_table(rows: list[records.AlertRow]) -> None:
                 "级别": ALERT_LEVEL_LABELS[AlertLevel(a.level)],
                 "规则": _rule_label(a.rule),
                 "摘要": a.summary,
-                "部门": a.department_code or "—",
-                "状态": STATUS_LABELS[AlertStatus(a.status)],
+                "部门": names.get(a.department_code or "", a.department_code or "—"),
+                "状态": STATUS_LABELS[AlertStatus(a.status)] + ("（静默）" if a.silence_id else ""),
                 "重复": a.repeat_count,
                 "发生": _local(a.since),
-                "更新": _local(a.updated_at),
-                "升级至": ROLE_LABELS[Role(a.escalation_role)],
-                "静默": "是" if a.silence_id else "",
             }
             for a in rows
         ]
     )
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    narrow = st.column_config.Column(width="small")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        use_container_width=True,
+        column_config={c: narrow for c in ("编号", "级别", "状态", "重复")}
+        | {"摘要": st.column_config.Column(width="large")},
+    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -269,6 +274,13 @@ def detail(alert_id: int) -> None:
         f"#{alert.id} {ALERT_LEVEL_LABELS[AlertLevel(alert.level)]} · {_rule_label(alert.rule)}"
     )
     st.write(alert.summary)
+    st.caption(
+        f"{STATUS_LABELS[AlertStatus(alert.status)]} · 发生 {_local(alert.since)}"
+        f" · 更新 {_local(alert.updated_at)} · 重复 {alert.repeat_count} 次"
+        f" · 升级至{ROLE_LABELS[Role(alert.escalation_role)]}"
+        + (f" · 处理人 {alert.assignee}" if alert.assignee else "")
+        + (" · 静默中" if alert.silence_id else "")
+    )
     left, right = st.columns([3, 2])
     with left:
         evidence(alert)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def open_page(page, url: str, user: str) -> None:
     login(page, url, user, PASSWORD)
-    page.get_by_role("link", name="责任追究").click()
+    page.get_by_role("link", name="责任追究", exact=True).click()
     page.get_by_role("heading", name="责任追究").wait_for()
 
 

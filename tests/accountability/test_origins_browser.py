@@ -47,7 +47,7 @@ def test_a_supervisor_opens_a_case_from_a_finding_and_its_notice_shows_the_snaps
     page = context.new_page()
     page.set_default_timeout(30_000)
     login(page, console, "supervisor", PASSWORD)
-    page.get_by_role("link", name="视频巡查").click()
+    page.get_by_role("link", name="视频巡查", exact=True).click()
     page.get_by_role("heading", name="视频巡查").wait_for()
     page.get_by_role("tab", name="问题记录").click()
     page.get_by_text(f"#{fid} 1号窗口").click()
@@ -86,7 +86,7 @@ def test_a_supervisor_opens_a_case_from_a_finding_and_its_notice_shows_the_snaps
         ["pdftoppm", "-png", "-r", "50", str(notice), str(tmp_path / "notice")], check=True
     )
 
-    page.get_by_role("link", name="视频巡查").click()
+    page.get_by_role("link", name="视频巡查", exact=True).click()
     page.get_by_role("tab", name="问题记录").click()
     page.get_by_text(f"已立案 #{case.id}").click()
     page.get_by_role("link", name=f"已立案：追责案件 #{case.id}").wait_for()

@@ -16,7 +16,7 @@ def test_a_leader_sees_seat_entry_and_authorisation_rates_by_department(october,
     proc, url = start_console(conn.info.dsn, tmp_path / "var")
     try:
         login(page, url, "leader", DEMO_PASSWORD)
-        page.get_by_role("link", name="绩效统计").click()
+        page.get_by_role("link", name="绩效统计", exact=True).click()
         period = page.get_by_role("textbox", name="统计期")
         period.fill("2025-10")
         period.press("Enter")

@@ -26,7 +26,7 @@ def test_a_supervisor_acknowledges_and_dismisses_an_alert_and_sees_the_history(
     alert_id = records.apply_finding(conn, f).alert_id
     login(page, console_url, "supervisor", PASSWORD)
     page.get_by_role("heading", name="总览").wait_for()
-    page.get_by_role("link", name="实时告警").click()
+    page.get_by_role("link", name="实时告警", exact=True).click()
     page.get_by_role("heading", name="实时告警").wait_for()
     page.get_by_text("窗口空岗 20 分钟：YY-ZW-W01").first.wait_for()
     page.get_by_role("button", name="确认", exact=True).click()
@@ -57,7 +57,7 @@ def test_a_supervisor_opens_an_accountability_case_from_an_alert_and_lands_on_it
     )  # fmt: skip
     alert_id = records.apply_finding(conn, f).alert_id
     login(page, console_url, "supervisor", PASSWORD)
-    page.get_by_role("link", name="实时告警").click()
+    page.get_by_role("link", name="实时告警", exact=True).click()
     page.get_by_text("收费与标准不符：YY-ZW-C9").first.wait_for()
     page.get_by_role("button", name="立案追责").click()
     page.get_by_role("heading", name="责任追究").wait_for()

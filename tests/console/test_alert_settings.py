@@ -45,7 +45,7 @@ BEARER = "bearer-secret-0000-XYZW"
 def _open_settings(page, console_url: str, username: str) -> None:
     login(page, console_url, username, PASSWORD)
     page.get_by_role("heading", name="总览").wait_for()
-    page.get_by_role("link", name="告警设置").click()
+    page.get_by_role("link", name="告警设置", exact=True).click()
     page.get_by_role("heading", name="告警设置").wait_for()
 
 
@@ -181,7 +181,7 @@ def test_a_channel_that_fails_for_good_is_shown_to_admins_until_a_test_gets_thro
     page.locator(f".st-key-channel-{channel}").get_by_text("投递失败（").wait_for()
     page.locator(f".st-key-channel-{channel}").get_by_role("button", name="停用").wait_for()
     screenshot(page, "alert-settings-failed-channel")
-    page.get_by_role("link", name="实时告警").click()
+    page.get_by_role("link", name="实时告警", exact=True).click()
     page.get_by_text("通知渠道投递失败：钉钉值班群").wait_for()
     screenshot(page, "alerts-board-failed-channel-banner")
 
@@ -225,8 +225,8 @@ def test_a_supervisor_manages_silences_but_not_channels_and_a_liaison_gets_neith
     liaison = context.new_page()
     login(liaison, console_url, "liaison", PASSWORD)
     liaison.get_by_role("heading", name="总览").wait_for()
-    liaison.get_by_role("link", name="实时告警").wait_for()
-    expect(liaison.get_by_role("link", name="告警设置")).to_have_count(0)
+    liaison.get_by_role("link", name="实时告警", exact=True).wait_for()
+    expect(liaison.get_by_role("link", name="告警设置", exact=True)).to_have_count(0)
     context.close()
 
 

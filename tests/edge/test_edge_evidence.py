@@ -537,7 +537,7 @@ def test_the_patrol_page_plays_each_centres_cameras_from_its_own_video_service(
     console_url, edge, own_video, page
 ):
     login(page, console_url, "sheng-inspector", PASSWORD)
-    page.get_by_role("link", name="视频巡查").click()
+    page.get_by_role("link", name="视频巡查", exact=True).click()
     page.get_by_role("heading", name="视频巡查").wait_for()
     # 神木 (SF-ZW, first) has no edge box: the console's own video service
     own = go_live(page, f"http://127.0.0.1:{own_video.port}")

@@ -43,7 +43,7 @@ def player_frame(page):
 
 def test_an_inspector_goes_live_from_the_video_wall(page, console_with_video, module_db):
     login(page, console_with_video, "inspector", PASSWORD)
-    page.get_by_role("link", name="视频巡查").click()
+    page.get_by_role("link", name="视频巡查", exact=True).click()
     page.get_by_role("heading", name="视频巡查").wait_for()
     page.get_by_role("button", name="实时").first.click(timeout=30_000)
     frame = player_frame(page)
