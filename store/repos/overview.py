@@ -54,6 +54,7 @@ def center_summaries(
 class Today:
     """A centre's day so far, for the home page."""
 
+    center_code: str
     accepted: int  # 今日受理
     completed: int  # 今日办结
     in_progress: int  # 在办
@@ -65,41 +66,67 @@ class Today:
 
 
 def today(
-    conn: Connection[Any], center_code: str, now: datetime, department_code: str | None = None
-) -> Today:
+    conn: Connection[Any], region_prefix: str, now: datetime, department_code: str | None = None
+) -> dict[str, Today]:
+    """Every centre in the scope (a region subtree; a liaison: one department), by code."""
     with conn.cursor(row_factory=class_row(Today)) as cur:
-        row = cur.execute(
+        rows = cur.execute(
             """
             with day as (
                 select date_trunc('day', %(now)s at time zone 'Asia/Shanghai')
                        at time zone 'Asia/Shanghai' as start
-            ), c as (
-                select * from cases where center_code = %(center)s
-                  and (%(dept)s::text is null or department_code = %(dept)s)
+            ),
+            k as (select code from centers where region_code like %(prefix)s || '%%'),
+            acc as (
+                select center_code, count(*) as n from cases, day
+                where accepted_at >= day.start and center_code in (select code from k)
+                  and (%(dept)s::text is null or department_code = %(dept)s) group by 1
+            ),
+            done as (
+                select center_code, count(*) as n from cases, day
+                where completed_at >= day.start and center_code in (select code from k)
+                  and (%(dept)s::text is null or department_code = %(dept)s) group by 1
+            ),
+            open as (
+                select center_code, count(*) filter (where status <> 'applied') as n,
+                       count(*) filter (where status <> 'applied'
+                                        and promised_due_at < %(now)s) as late
+                from cases where status not in ('completed', 'refused')
+                  and center_code in (select code from k)
+                  and (%(dept)s::text is null or department_code = %(dept)s) group by 1
+            ),
+            queue as (
+                select center_code, count(*) as n from alert_tickets, day
+                where called_at is null and issued_at >= day.start
+                  and center_code in (select code from k)
+                  and (%(dept)s::text is null or department_code = %(dept)s) group by 1
+            ),
+            voice as (
+                select center_code, count(*) as n from complaints, day
+                where filed_at >= day.start and center_code in (select code from k)
+                  and (%(dept)s::text is null or department_code = %(dept)s) group by 1
+            ),
+            rated as (
+                select e.center_code, count(*) as n,
+                       count(*) filter (where (e.payload->>'score')::int >= 4) as bad
+                from events e, day
+                where e.kind = 'rating.submitted' and e.occurred_at >= day.start
+                  and e.occurred_at <= %(now)s and e.center_code in (select code from k)
+                  and (%(dept)s::text is null or e.department_code = %(dept)s) group by 1
             )
-            select
-              (select count(*) from c, day where accepted_at >= day.start)::int as accepted,
-              (select count(*) from c, day where completed_at >= day.start)::int as completed,
-              (select count(*) from c where status in ('accepted', 'supplement', 'suspended'))::int
-                as in_progress,
-              (select count(*) from c where status in ('accepted', 'supplement', 'suspended')
-                 and promised_due_at < %(now)s)::int as overdue,
-              (select count(*) from alert_tickets t, day where t.center_code = %(center)s
-                 and (%(dept)s::text is null or t.department_code = %(dept)s)
-                 and t.issued_at >= day.start and t.called_at is null)::int as waiting,
-              (select count(*) from complaints p, day where p.center_code = %(center)s
-                 and (%(dept)s::text is null or p.department_code = %(dept)s)
-                 and p.filed_at >= day.start)::int as complaints,
-              r.ratings, r.bad_ratings
-            from (
-              select count(*)::int as ratings,
-                     count(*) filter (where (e.payload->>'score')::int >= 4)::int as bad_ratings
-              from events e, day where e.kind = 'rating.submitted' and e.center_code = %(center)s
-                and (%(dept)s::text is null or e.department_code = %(dept)s)
-                and e.occurred_at >= day.start and e.occurred_at <= %(now)s
-            ) r
+            select k.code as center_code,
+                   coalesce(acc.n, 0)::int as accepted, coalesce(done.n, 0)::int as completed,
+                   coalesce(open.n, 0)::int as in_progress, coalesce(open.late, 0)::int as overdue,
+                   coalesce(queue.n, 0)::int as waiting, coalesce(voice.n, 0)::int as complaints,
+                   coalesce(rated.n, 0)::int as ratings, coalesce(rated.bad, 0)::int as bad_ratings
+            from k
+            left join acc on acc.center_code = k.code
+            left join done on done.center_code = k.code
+            left join open on open.center_code = k.code
+            left join queue on queue.center_code = k.code
+            left join voice on voice.center_code = k.code
+            left join rated on rated.center_code = k.code
             """,
-            {"center": center_code, "dept": department_code, "now": now},
-        ).fetchone()
-    assert row is not None
-    return row
+            {"prefix": region_prefix, "dept": department_code, "now": now},
+        ).fetchall()
+    return {r.center_code: r for r in rows}

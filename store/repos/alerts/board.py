@@ -66,6 +66,22 @@ def level_counts(
     return {_v(r, 0): int(_v(r, 1)) for r in rows}
 
 
+def level_counts_by_centre(
+    conn: Connection[Any], *, region_prefix: str, department_code: str | None = None
+) -> dict[str, dict[str, int]]:
+    """Active alerts by centre and level in the scope."""
+    rows = conn.execute(
+        f"select center_code, level, count(*) from alerts where status in {ACTIVE_SQL}"
+        " and region_code like %s || '%%' and (%s::text is null or department_code = %s)"
+        " group by 1, 2",
+        (region_prefix, department_code, department_code),
+    ).fetchall()
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(_v(r, 0), {})[_v(r, 1)] = int(_v(r, 2))
+    return out
+
+
 def open_counts(conn: Connection[Any]) -> dict[tuple[str, str], int]:
     """Active alerts by (rule, level), for the metrics."""
     rows = conn.execute(
