@@ -34,4 +34,5 @@ def wait_for_signal() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    while not stop.wait(0.2):  # timed: the handler runs only when this thread wakes up
+        pass

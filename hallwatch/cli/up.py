@@ -42,7 +42,7 @@ def up(
         console_proc.wait_for_port(s.host, s.console_port, proc=proc)
         _banner(s.host, s.console_port, logins, time.monotonic() - started)
         signal.signal(signal.SIGTERM, _interrupt)
-        proc.wait()
+        _wait(proc)
     except KeyboardInterrupt:
         typer.echo("\n正在停止 HallWatch …")
     finally:
@@ -56,6 +56,14 @@ def up(
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for the child in short naps. The kernel may hand Ctrl-C to any of our many threads;
+    Python runs the handler when the main thread next executes, which a plain `wait()` (one
+    blocking waitpid) would only do when the child exits — so `up` ignored Ctrl-C now and then."""
+    while proc.poll() is None:
+        time.sleep(0.2)
 
 
 def _banner(host: str, port: int, logins: list[tuple[str, str, str]], seconds: float) -> None:
@@ -78,7 +86,7 @@ def console_command(
     proc = console_proc.start(s, db.url)
     signal.signal(signal.SIGTERM, _interrupt)  # a container stop ends the child too
     try:
-        proc.wait()
+        _wait(proc)
     except KeyboardInterrupt:
         pass
     finally:

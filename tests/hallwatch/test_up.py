@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -56,4 +57,39 @@ def test_up_prints_the_console_url_within_a_minute_and_stops_cleanly(tmp_path: P
         assert seen[0] >= 1 and seen[1] > 60, seen
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) is not None
+        try:
+            assert proc.wait(30) is not None
+        finally:
+            if proc.poll() is None:  # do not leave a running `up` behind a failed test
+                proc.kill()
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_ctrl_c_reaches_up_even_when_another_thread_receives_it():
+    """The kernel may deliver Ctrl-C to any thread; Python runs the handler on the main thread
+    only when it next executes. `up` waits for its console in short naps, so the signal is
+    seen within a moment instead of when the child exits (a plain wait() hung CI once)."""
+    from hallwatch.cli.up import _wait
+
+    def raise_interrupted(*_: object) -> None:
+        raise Interrupted
+
+    child = subprocess.Popen(["sleep", "30"])
+    previous = signal.signal(signal.SIGINT, raise_interrupted)
+    other = threading.Thread(
+        target=lambda: (time.sleep(0.3), signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+    )
+    try:
+        started = time.monotonic()
+        other.start()
+        with pytest.raises(Interrupted):
+            _wait(child)
+        assert time.monotonic() - started < 5
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        other.join()
+        child.kill()
+        child.wait()
