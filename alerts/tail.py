@@ -156,9 +156,7 @@ def _tickets(
             )
         )
     repo.save_tickets(conn, upserts)
-    # Judged as of the newest event read, not the clock: an engine catching up on a backlog
-    # has not yet read the calls that follow, and must not take their tickets for waiting.
-    as_of = min(now, max(r.occurred_at for r in rows))
+    as_of = read_until(now, rows)
     start = datetime.combine(
         as_of.astimezone(TZ).date() - timedelta(days=1), datetime.min.time(), TZ
     )
@@ -213,11 +211,17 @@ def _windows(
         if not seat_unchanged(before, seat) or w.last_sample_at is None:
             place = Place(w.region_code, w.center_code, w.department_code, code)
             n = waiting.get(code, 0) + waiting.get(w.department_code or "", 0)
-            as_of = min(now, max(r.occurred_at for r in events))  # as for tickets, above
-            ev = evaluate.window(ctx, code, place, seat, n, as_of)
+            ev = evaluate.window(ctx, code, place, seat, n, read_until(now, events))
             out.append((ev, max(r.id for r in events)))
     repo.save_windows(conn, changed)
     return out
+
+
+def read_until(now: datetime, rows: Sequence[repo.TailRow]) -> datetime:
+    """The instant a queue or seat is judged at: the newest of its events read, not the clock.
+    An engine catching up on a backlog has not read the events that follow yet (the call of a
+    ticket, the return to a seat) and must not take the gap for a wait or an absence."""
+    return min(now, max(r.occurred_at for r in rows))
 
 
 def seat_of(w: repo.WindowRow) -> SeatFold:

@@ -126,6 +126,18 @@ def engine(alert_pool: Any, small: Any, registry: CollectorRegistry) -> Engine:
     return e
 
 
+def engine_at(pool: Any, clock: Any = None, batch: int = 1000) -> Engine:
+    """One worker on one partition with its reference data loaded; `clock` is its now."""
+    e = Engine(pool, worker="t", parts=1, batch=batch, **({"clock": clock} if clock else {}))
+    e.refresh(force=True)
+    return e
+
+
+def jobs_due(conn: psycopg.Connection[Any]) -> None:
+    """Make every periodic job due at the engine's next round."""
+    conn.execute("update alert_jobs set next_run_at = now()")
+
+
 def drain(engine: Engine, rounds: int = 20) -> None:
     """Run the engine until a round does no work (at most `rounds`)."""
     for _ in range(rounds):

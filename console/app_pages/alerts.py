@@ -153,10 +153,9 @@ def alert_table(rows: list[records.AlertRow]) -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def live() -> None:
     with pool().connection() as conn:
-        counts = board.level_counts(
-            conn, region_prefix=where.region_prefix, department_code=department_code,
-            center_code=center.code,
-        )  # fmt: skip
+        counts = board.level_counts_by_centre(
+            conn, region_prefix=where.region_prefix, department_code=department_code
+        ).get(center.code, {})
         tiles = board.window_map(conn, center.code, department_code)
         rows = board.list_alerts(
             conn, region_prefix=where.region_prefix, department_code=department_code,

@@ -322,12 +322,9 @@ def search_cases(conn: Connection[Any], q: CaseSearch, now: datetime) -> list[Ca
 
 def count_cases(conn: Connection[Any], q: CaseSearch, now: datetime) -> int:
     """How many cases match the search (beyond the ones listed)."""
-    row = conn.execute(
-        "select count(*) from cases c left join matters m on m.code = c.matter_code"
-        f"{_SEARCH_WHERE}",
-        _search_params(q, now),
-    ).fetchone()
-    return int(next(iter(row.values())) if isinstance(row, dict) else row[0]) if row else 0
+    with conn.cursor(row_factory=scalar_row) as cur:
+        sql = "select count(*) from cases c left join matters m on m.code = c.matter_code"
+        return int(cur.execute(sql + _SEARCH_WHERE, _search_params(q, now)).fetchone() or 0)
 
 
 def get_case(

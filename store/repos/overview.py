@@ -19,7 +19,7 @@ class CenterSummary:
     departments: int
     windows: int
     events_today: int
-    last_event_at: datetime | None
+    last_event_at: datetime | None  # the newest event the alert engine saw, any source
 
 
 def center_summaries(
@@ -40,8 +40,8 @@ def center_summaries(
                                            at time zone 'Asia/Shanghai'
                       and (%(department_code)s::text is null
                            or e.department_code = %(department_code)s))::int as events_today,
-                   (select max(e.occurred_at) from events e where e.center_code = c.code)
-                      as last_event_at
+                   (select max(f.last_event_at) from alert_feeds f where f.center_code = c.code)
+                      as last_event_at  -- kept per source by the alert engine: no events scan
             from centers c join regions r on r.code = c.region_code
             where c.region_code like %(region_prefix)s || '%%'
             order by c.region_code, c.code
@@ -77,14 +77,12 @@ def today(
                        at time zone 'Asia/Shanghai' as start
             ),
             k as (select code from centers where region_code like %(prefix)s || '%%'),
-            acc as (
-                select center_code, count(*) as n from cases, day
-                where accepted_at >= day.start and center_code in (select code from k)
-                  and (%(dept)s::text is null or department_code = %(dept)s) group by 1
-            ),
-            done as (
-                select center_code, count(*) as n from cases, day
-                where completed_at >= day.start and center_code in (select code from k)
+            moved as (  -- the two indexed times, read together (a bitmap OR)
+                select center_code, count(*) filter (where accepted_at >= day.start) as acc,
+                       count(*) filter (where completed_at >= day.start) as done
+                from cases, day
+                where (accepted_at >= day.start or completed_at >= day.start)
+                  and center_code in (select code from k)
                   and (%(dept)s::text is null or department_code = %(dept)s) group by 1
             ),
             open as (
@@ -115,13 +113,13 @@ def today(
                   and (%(dept)s::text is null or e.department_code = %(dept)s) group by 1
             )
             select k.code as center_code,
-                   coalesce(acc.n, 0)::int as accepted, coalesce(done.n, 0)::int as completed,
+                   coalesce(moved.acc, 0)::int as accepted,
+                   coalesce(moved.done, 0)::int as completed,
                    coalesce(open.n, 0)::int as in_progress, coalesce(open.late, 0)::int as overdue,
                    coalesce(queue.n, 0)::int as waiting, coalesce(voice.n, 0)::int as complaints,
                    coalesce(rated.n, 0)::int as ratings, coalesce(rated.bad, 0)::int as bad_ratings
             from k
-            left join acc on acc.center_code = k.code
-            left join done on done.center_code = k.code
+            left join moved on moved.center_code = k.code
             left join open on open.center_code = k.code
             left join queue on queue.center_code = k.code
             left join voice on voice.center_code = k.code

@@ -18,7 +18,9 @@ from tests.fix_alerts import (
     FixedClock,
     at,
     drain,
+    engine_at,
     event,
+    jobs_due,
     promised_case,
     store_events,
 )
@@ -114,8 +116,7 @@ def test_a_case_clock_fires_from_the_clocks_table_and_stops_when_completed(
     store_events(conn, promised_case("P1", accepted, days=2, legal=20))
     projector.catch_up(conn)  # ingest's projection writes the clock rows
     clock = FixedClock(accepted + timedelta(minutes=1))
-    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock)
     drain(e)
     assert active(conn, "case.promised_deadline") == []
     clock.now = at("2025-09-18 17:31")  # past the promised deadline (2 working days)
@@ -144,8 +145,7 @@ def test_a_deadline_alert_fired_before_a_late_reported_completion_resolves_itsel
     store_events(conn, promised_case("P2", accepted, days=2, legal=20))
     projector.catch_up(conn)
     clock = FixedClock(at("2025-09-22 10:00"))  # long past the promised deadline
-    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock)
     drain(e)
     [alert] = active(conn, "case.promised_deadline")
     assert alert.level == "red"
@@ -166,8 +166,7 @@ def completed_after_the_tail_saw_it(conn, projector, alert_pool, case_no: str) -
     projector.catch_up(conn)
     done = {"result": "issued"}
     store_events(conn, [event("case.completed", at("2025-09-17 15:00"), done, case_no=case_no)])
-    e = Engine(alert_pool, worker="t", parts=1, clock=FixedClock(datetime.now(UTC)))
-    e.refresh(force=True)
+    e = engine_at(alert_pool, FixedClock(datetime.now(UTC)))
     while e.tail_once(0):
         pass
     return e
@@ -273,12 +272,11 @@ def test_presence_samples_make_a_window_empty_alert_that_clears_when_someone_sit
         ],
     )
     clock = FixedClock(t0 + timedelta(minutes=2))
-    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock)
     drain(e)
     assert active(conn, "window.empty") == []
     clock.now = t0 + timedelta(minutes=17)
-    conn.execute("update alert_jobs set next_run_at = now()")
+    jobs_due(conn)
     drain(e)
     [alert] = active(conn, "window.empty")
     assert alert.window_code == w and alert.level == "yellow"
@@ -320,8 +318,7 @@ def test_a_camera_fault_suppresses_window_empty(alert_pool, small, conn):
         ],
     )
     clock = FixedClock(t0 + timedelta(minutes=30))
-    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock)
     drain(e)
     assert active(conn, "window.empty") == []
     [fault] = active(conn, "camera.fault")
@@ -349,13 +346,12 @@ def test_an_unacknowledged_red_alert_is_escalated_to_the_leader(alert_pool, smal
         ],
     )
     clock = FixedClock(datetime.now(UTC))
-    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock)
     drain(e)
     [alert] = active(conn, "fee.off_standard")
     assert alert.escalation_role == "supervisor"
     clock.now = datetime.now(UTC) + timedelta(minutes=31)
-    conn.execute("update alert_jobs set next_run_at = now()")
+    jobs_due(conn)
     drain(e)
     alert = records.get(conn, alert.id)
     assert alert.escalation_role == "leader" and alert.escalated_at is not None
@@ -407,12 +403,11 @@ def test_a_long_wait_is_raised_by_the_queue_job_and_cleared_when_the_ticket_is_c
     t0 = at("2025-09-16 09:00")
     store_events(conn, [_ticket("queue.ticket_issued", t0, "A001")])
     clock = FixedClock(t0 + timedelta(minutes=1))
-    e = Engine(alert_pool, worker="t", parts=1, clock=clock)
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock)
     drain(e)
     assert active(conn, "queue.long_wait") == []
     clock.now = t0 + timedelta(minutes=31)
-    conn.execute("update alert_jobs set next_run_at = now()")
+    jobs_due(conn)
     drain(e)
     [alert] = active(conn, "queue.long_wait")
     assert "A001" in alert.summary and alert.level == "yellow"
@@ -436,8 +431,7 @@ def test_a_backlog_of_promptly_called_tickets_raises_no_long_wait(alert_pool, sm
         events.append(_ticket("queue.ticket_called", issued + timedelta(minutes=6), f"A{k:03d}"))
     store_events(conn, sorted(events, key=lambda x: x["occurred_at"]))
     clock = FixedClock(at("2025-09-16 21:00"))
-    e = Engine(alert_pool, worker="t", parts=1, batch=1, clock=clock)  # one event per batch
-    e.refresh(force=True)
+    e = engine_at(alert_pool, clock, batch=1)  # one event per batch
     drain(e, rounds=100)
     raised = conn.execute("select summary from alerts where rule = 'queue.long_wait'").fetchall()
     assert raised == []
@@ -462,8 +456,7 @@ def test_a_backlog_of_presence_samples_raises_no_window_empty_for_a_short_absenc
             for m, seated in samples
         ],
     )
-    e = Engine(alert_pool, worker="t", parts=1, batch=1, clock=FixedClock(at("2025-09-16 10:40")))
-    e.refresh(force=True)
+    e = engine_at(alert_pool, FixedClock(at("2025-09-16 10:40")), batch=1)
     drain(e, rounds=50)
     raised = conn.execute("select summary from alerts where rule = 'window.empty'").fetchall()
     assert raised == []

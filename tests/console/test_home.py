@@ -12,9 +12,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import console
-from alerts.engine import Engine
 from store.repos import users
-from tests.fix_alerts import drain
+from tests.fix_alerts import drain, engine_at
 from tests.fix_ingest import submit
 from tests.ingest import factory as f
 
@@ -55,9 +54,7 @@ def test_the_home_page_shows_the_centres_day(
     ]
     assert submit(writer, validator, events).accepted == len(events)
     projector.catch_up(conn)
-    engine = Engine(alert_pool, worker="t", parts=1)
-    engine.refresh(force=True)
-    drain(engine)
+    drain(engine_at(alert_pool))
 
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.session_state["user"] = users.get(conn, "supervisor")

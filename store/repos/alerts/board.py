@@ -49,23 +49,6 @@ def list_alerts(
         ).fetchall()
 
 
-def level_counts(
-    conn: Connection[Any],
-    *,
-    region_prefix: str,
-    department_code: str | None = None,
-    center_code: str | None = None,
-) -> dict[str, int]:
-    """Active alerts by level in the scope."""
-    rows = conn.execute(
-        f"select level, count(*) as n from alerts where status in {ACTIVE_SQL}"
-        " and region_code like %s || '%%' and (%s::text is null or department_code = %s)"
-        " and (%s::text is null or center_code = %s) group by level",
-        (region_prefix, department_code, department_code, center_code, center_code),
-    ).fetchall()
-    return {_v(r, 0): int(_v(r, 1)) for r in rows}
-
-
 def level_counts_by_centre(
     conn: Connection[Any], *, region_prefix: str, department_code: str | None = None
 ) -> dict[str, dict[str, int]]:
